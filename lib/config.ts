@@ -1,0 +1,162 @@
+/**
+ * The kit's one typed configuration, read from environment variables with the prefix `CONFORMANCE_`.
+ * Every setting is declared once in SETTINGS (name, type, default, description); the README table is
+ * generated from it (`npm run docs:config`) and a test keeps the two in step.
+ */
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const ENV_PREFIX = 'CONFORMANCE_'
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+
+export const TARGETS = ['embedded', 'localstack', 'aws'] as const
+export type TargetName = (typeof TARGETS)[number]
+export const PROFILES = ['quick', 'default', 'full'] as const
+export type ProfileName = (typeof PROFILES)[number]
+
+interface SettingBase {
+  /** Variable name without the prefix. */
+  env: string
+  description: string
+  secret?: boolean
+}
+type Setting =
+  | (SettingBase & { type: 'enum'; values: readonly string[]; default: string })
+  | (SettingBase & { type: 'string'; default: string })
+  | (SettingBase & { type: 'list'; default: string[] })
+  | (SettingBase & { type: 'boolean'; default: boolean })
+  | (SettingBase & { type: 'integer'; default: number; min: number; max: number })
+
+export const SETTINGS = {
+  target: {
+    env: 'TARGET', type: 'enum', values: TARGETS, default: 'embedded',
+    description: 'Where functions run: `embedded` (the kit\'s own local Lambda service), `localstack` or `aws`.',
+  },
+  endpoint: {
+    env: 'ENDPOINT', type: 'string', default: '',
+    description: 'Use an already running Lambda API at this URL (for example one started by `npm run serve`) instead of starting the target.',
+  },
+  region: { env: 'REGION', type: 'string', default: 'us-east-1', description: 'AWS region name used by the target and the SDK clients.' },
+  shims: {
+    env: 'SHIMS', type: 'list', default: [],
+    description: 'Comma-separated shims to test: names of folders in `shims/`, or paths to shim folders elsewhere. Empty means every folder in `shims/`.',
+  },
+  profile: {
+    env: 'PROFILE', type: 'enum', values: PROFILES, default: 'default',
+    description: 'Sample-size profile: `quick` for a smoke run, `default` for `npm test`, `full` for the study-sized runs.',
+  },
+  outputDir: { env: 'OUTPUT_DIR', type: 'string', default: 'output', description: 'Where `results.json`, `junit.xml` and `report.html` are written (relative to the repository root).' },
+  cacheDir: { env: 'CACHE_DIR', type: 'string', default: '.cache', description: 'Where built shim artifacts are cached by content hash (relative to the repository root).' },
+  workDir: { env: 'WORK_DIR', type: 'string', default: '', description: 'Where the embedded target keeps function code and sandboxes. Empty means a fresh directory under the system temp dir, removed on exit.' },
+  strict: { env: 'STRICT', type: 'boolean', default: false, description: 'Count an unexpected pass (a test listed as expected to fail that passed) as a failure.' },
+  maxSandboxes: {
+    env: 'MAX_SANDBOXES', type: 'integer', default: 16, min: 1, max: 1000,
+    description: 'Embedded target: concurrent execution environments per function before Invoke is throttled (429).',
+  },
+  asyncRetryDelaysMs: {
+    env: 'ASYNC_RETRY_DELAYS_MS', type: 'list', default: ['60000', '120000'],
+    description: 'Embedded target: delays before the 2nd and 3rd attempt of a failed asynchronous invocation (AWS: about 1 and 2 minutes).',
+  },
+  logLevel: { env: 'LOG_LEVEL', type: 'enum', values: ['error', 'warn', 'info', 'debug'], default: 'warn', description: 'Verbosity of the kit\'s own diagnostics on stderr.' },
+} as const satisfies Record<string, Setting>
+
+type SettingValue<S> = S extends { type: 'enum'; values: readonly (infer V)[] } ? V
+  : S extends { type: 'list' } ? string[]
+  : S extends { type: 'boolean' } ? boolean
+  : S extends { type: 'integer' } ? number
+  : string
+export type Config = { -readonly [K in keyof typeof SETTINGS]: SettingValue<(typeof SETTINGS)[K]> }
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+function parseSetting(key: string, s: Setting, raw: string | undefined): unknown {
+  const name = ENV_PREFIX + s.env
+  if (raw === undefined || raw === '') return s.default
+  switch (s.type) {
+    case 'enum':
+      if (!s.values.includes(raw)) throw new ConfigError(`${name}=${raw} is not valid; use one of: ${s.values.join(', ')}`)
+      return raw
+    case 'string':
+      return raw
+    case 'list':
+      return raw.split(',').map((v) => v.trim()).filter((v) => v !== '')
+    case 'boolean':
+      if (/^(1|true|yes|on)$/i.test(raw)) return true
+      if (/^(0|false|no|off)$/i.test(raw)) return false
+      throw new ConfigError(`${name}=${raw} is not a boolean; use 1 or 0`)
+    case 'integer': {
+      const n = Number(raw)
+      if (!Number.isInteger(n) || n < s.min || n > s.max) throw new ConfigError(`${name}=${raw} must be an integer from ${s.min} to ${s.max}`)
+      return n
+    }
+  }
+  throw new ConfigError(`unknown setting ${key}`)
+}
+
+/** Reads the configuration from `env`; unknown `CONFORMANCE_*` variables are an error, so typos are caught. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const known = new Set(Object.values(SETTINGS).map((s) => ENV_PREFIX + s.env))
+  const unknown = Object.keys(env).filter((k) => k.startsWith(ENV_PREFIX) && !known.has(k) && !INTERNAL_ENV.has(k))
+  if (unknown.length > 0) {
+    throw new ConfigError(`unknown setting ${unknown.join(', ')}; the settings are listed in README.md ("Configuration")`)
+  }
+  const out: Record<string, unknown> = {}
+  for (const [key, s] of Object.entries(SETTINGS) as [string, Setting][]) out[key] = parseSetting(key, s, env[ENV_PREFIX + s.env])
+  const cfg = out as Config
+  for (const d of cfg.asyncRetryDelaysMs) {
+    if (!/^\d+$/.test(d)) throw new ConfigError(`${ENV_PREFIX}ASYNC_RETRY_DELAYS_MS must be comma-separated milliseconds, got "${d}"`)
+  }
+  if (cfg.target !== 'embedded' && cfg.endpoint === '') {
+    throw new ConfigError(`${ENV_PREFIX}TARGET=${cfg.target} is not implemented yet (issue #4); use the default embedded target, or set ${ENV_PREFIX}ENDPOINT to a running Lambda API`)
+  }
+  return cfg
+}
+
+/** Variables the kit sets for its own processes (not user settings). */
+const INTERNAL_ENV = new Set<string>([])
+
+export function resolveFromRoot(p: string): string {
+  return path.isAbsolute(p) ? p : path.join(REPO_ROOT, p)
+}
+
+const SECRET_KEY = /secret|token|password|passwd|credential|authorization|private.?key|access.?key/i
+/** Host variables whose values must never appear in any output, whatever key they end up under. */
+const SECRET_ENV = ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_SECURITY_TOKEN', 'AWS_ACCESS_KEY_ID', 'LOCALSTACK_AUTH_TOKEN']
+export const REDACTED = '<redacted>'
+
+/** Secret values present in the host environment, longest first (for scrubbing free text). */
+export function hostSecretValues(env: NodeJS.ProcessEnv = process.env): string[] {
+  return SECRET_ENV.map((k) => env[k]).filter((v): v is string => typeof v === 'string' && v.length >= 4).sort((a, b) => b.length - a.length)
+}
+
+/** Replaces every host secret value inside `text`. */
+export function scrubSecrets(text: string, env: NodeJS.ProcessEnv = process.env): string {
+  let out = text
+  for (const v of hostSecretValues(env)) out = out.split(v).join(REDACTED)
+  return out
+}
+
+/** A deep copy of `value` with secret-looking keys and host secret values redacted. */
+export function redact<T>(value: T, env: NodeJS.ProcessEnv = process.env): T {
+  const walk = (v: unknown, key: string): unknown => {
+    if (SECRET_KEY.test(key) && v !== '' && v !== null && v !== undefined) return REDACTED
+    if (typeof v === 'string') return scrubSecrets(v, env)
+    if (Array.isArray(v)) return v.map((x) => walk(x, ''))
+    if (v !== null && typeof v === 'object') {
+      return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, walk(x, k)]))
+    }
+    return v
+  }
+  return walk(value, '') as T
+}
+
+/** The effective configuration as embedded in every output: env names as keys, secrets redacted. */
+export function effectiveConfig(cfg: Config, env: NodeJS.ProcessEnv = process.env): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [key, s] of Object.entries(SETTINGS) as [keyof Config, Setting][]) {
+    out[ENV_PREFIX + s.env] = s.secret ? REDACTED : cfg[key]
+  }
+  return redact(out, env)
+}

@@ -1,0 +1,334 @@
+/** Function records of the control plane: validation as the Lambda API does it, code storage, states. */
+import crypto from 'node:crypto'
+import fs from 'node:fs'
+import path from 'node:path'
+import {
+  type ApiError,
+  apiErrors,
+  DEFAULT_EPHEMERAL_STORAGE_MB,
+  DEFAULT_MEMORY_MB,
+  DEFAULT_TIMEOUT_S,
+  FUNCTION_NAME_CONSTRAINT,
+  FUNCTION_NAME_PATTERN,
+  LATEST,
+  MEMORY_RANGE_MB,
+  ROLE_PATTERN,
+  TIMEOUT_RANGE_S,
+} from '../lambda/protocol.js'
+import { LogStore } from './log-store.js'
+import { FunctionPool, type PoolOptions } from './pool.js'
+import { DEPRECATED_RUNTIMES, RUNTIMES } from './runtimes.js'
+import type { FunctionSnapshot } from './sandbox.js'
+import { extractZip, ZipError } from './zip.js'
+
+export class ApiException extends Error {
+  constructor(readonly error: ApiError) {
+    super(String(error.body.message ?? error.body.Message ?? error.code))
+  }
+}
+const fail = (e: ApiError): never => {
+  throw new ApiException(e)
+}
+
+/** Keys Lambda sets itself; a function may not override them. */
+const RESERVED_ENV = [
+  '_HANDLER', '_X_AMZN_TRACE_ID', 'AWS_DEFAULT_REGION', 'AWS_REGION', 'AWS_EXECUTION_ENV', 'AWS_LAMBDA_FUNCTION_NAME',
+  'AWS_LAMBDA_FUNCTION_MEMORY_SIZE', 'AWS_LAMBDA_FUNCTION_VERSION', 'AWS_LAMBDA_INITIALIZATION_TYPE', 'AWS_LAMBDA_LOG_GROUP_NAME',
+  'AWS_LAMBDA_LOG_STREAM_NAME', 'AWS_ACCESS_KEY', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN',
+  'AWS_LAMBDA_RUNTIME_API', 'LAMBDA_TASK_ROOT', 'LAMBDA_RUNTIME_DIR',
+]
+
+export interface CreateFunctionInput {
+  FunctionName?: string
+  Runtime?: string
+  Role?: string
+  Handler?: string
+  Description?: string
+  Timeout?: number
+  MemorySize?: number
+  Code?: { ZipFile?: string; S3Bucket?: string; ImageUri?: string }
+  Environment?: { Variables?: Record<string, string> }
+  Architectures?: string[]
+  EphemeralStorage?: { Size?: number }
+  PackageType?: string
+  Publish?: boolean
+  LoggingConfig?: { LogFormat?: string; LogGroup?: string }
+}
+
+export interface FunctionRecord {
+  name: string
+  arn: string
+  runtime: string
+  role: string
+  handler: string
+  description: string
+  timeout: number
+  memorySize: number
+  env: Record<string, string>
+  architectures: string[]
+  ephemeralStorage: number
+  codeSha256: string
+  codeSize: number
+  codeDir: string
+  zipPath: string
+  state: 'Pending' | 'Active' | 'Failed'
+  stateReason?: string
+  stateReasonCode?: string
+  lastUpdateStatus: 'Successful' | 'InProgress' | 'Failed'
+  lastModified: string
+  revisionId: string
+  revision: number
+  pool: FunctionPool
+}
+
+export interface RegistryOptions extends Omit<PoolOptions, 'root'> {
+  workDir: string
+  region: string
+  accountId: string
+  /** How long a new or updated function stays Pending/InProgress (AWS: about a second). */
+  pendingMs: number
+}
+
+/** Lambda prints LastModified as `2026-11-27T12:00:00.000+0000`. */
+const lastModifiedNow = (): string => new Date().toISOString().replace('Z', '+0000')
+
+export class FunctionRegistry {
+  private readonly functions = new Map<string, FunctionRecord>()
+  private codeCounter = 0
+
+  constructor(private readonly opts: RegistryOptions) {
+    fs.mkdirSync(path.join(opts.workDir, 'code'), { recursive: true })
+    fs.mkdirSync(path.join(opts.workDir, 'sandboxes'), { recursive: true })
+  }
+
+  arn(name: string, qualifier?: string): string {
+    return `arn:aws:lambda:${this.opts.region}:${this.opts.accountId}:function:${name}${qualifier ? `:${qualifier}` : ''}`
+  }
+
+  /** Resolves a FunctionName path parameter (name, partial or full ARN) to a name and qualifier, or throws. */
+  parseName(raw: string, field = 'functionName'): { name: string; qualifier?: string } {
+    const m = FUNCTION_NAME_PATTERN.exec(raw)
+    if (!m || raw.length > 170) fail(apiErrors.validation(raw, field, FUNCTION_NAME_CONSTRAINT))
+    const name = m![7]!
+    if (name.length > 64) fail(apiErrors.validation(raw, field, 'Member must have length less than or equal to 64'))
+    return { name, qualifier: m![9] }
+  }
+
+  get(raw: string, qualifier?: string): FunctionRecord {
+    const { name, qualifier: q } = this.parseName(raw)
+    const qual = qualifier ?? q
+    const fn = this.functions.get(name)
+    if (!fn || (qual && qual !== LATEST)) fail(apiErrors.functionNotFound(this.arn(name, qual ?? LATEST)))
+    return fn!
+  }
+
+  list(): FunctionRecord[] {
+    return [...this.functions.values()].sort((a, b) => a.name.localeCompare(b.name))
+  }
+
+  async create(input: CreateFunctionInput): Promise<FunctionRecord> {
+    if (typeof input.FunctionName !== 'string') fail(apiErrors.validation('null', 'functionName', 'Member must not be null'))
+    const { name } = this.parseName(input.FunctionName!)
+    if (this.functions.has(name)) fail(apiErrors.conflict(`Function already exist: ${name}`))
+    if ((input.PackageType ?? 'Zip') !== 'Zip' || input.Code?.ImageUri) fail(apiErrors.invalidParameter('The embedded target runs Zip packages only; PackageType Image is not supported.'))
+    const runtime = this.validateRuntime(input.Runtime)
+    if (typeof input.Role !== 'string' || !ROLE_PATTERN.test(input.Role)) {
+      fail(apiErrors.validation(String(input.Role ?? 'null'), 'role', `Member must satisfy regular expression pattern: ${ROLE_PATTERN.source.slice(1, -1)}`))
+    }
+    if (!input.Code?.ZipFile) fail(apiErrors.invalidParameter('Please provide a source for function code: Code.ZipFile is required by the embedded target (S3 code locations are not supported).'))
+    const settings = this.validateSettings(input)
+    const code = await this.storeCode(name, input.Code!.ZipFile!)
+    const rec: FunctionRecord = {
+      name,
+      arn: this.arn(name),
+      runtime,
+      role: input.Role!,
+      handler: input.Handler ?? '',
+      description: input.Description ?? '',
+      timeout: settings.timeout ?? DEFAULT_TIMEOUT_S,
+      memorySize: settings.memorySize ?? DEFAULT_MEMORY_MB,
+      env: settings.env ?? {},
+      architectures: input.Architectures ?? ['x86_64'],
+      ephemeralStorage: input.EphemeralStorage?.Size ?? DEFAULT_EPHEMERAL_STORAGE_MB,
+      ...code,
+      state: 'Pending',
+      stateReason: 'The function is being created.',
+      stateReasonCode: 'Creating',
+      lastUpdateStatus: 'Successful',
+      lastModified: lastModifiedNow(),
+      revisionId: crypto.randomUUID(),
+      revision: 1,
+      pool: undefined as unknown as FunctionPool,
+    }
+    rec.pool = new FunctionPool(() => this.snapshot(rec), { ...this.opts, root: path.join(this.opts.workDir, 'sandboxes') })
+    this.functions.set(name, rec)
+    setTimeout(() => {
+      if (this.functions.get(name) === rec) {
+        rec.state = 'Active'
+        rec.stateReason = undefined
+        rec.stateReasonCode = undefined
+      }
+    }, this.opts.pendingMs).unref()
+    return rec
+  }
+
+  async updateCode(raw: string, input: { ZipFile?: string }): Promise<FunctionRecord> {
+    const fn = this.get(raw)
+    if (!input.ZipFile) fail(apiErrors.invalidParameter('Please provide a source for function code: ZipFile is required by the embedded target.'))
+    const old = { codeDir: fn.codeDir, zipPath: fn.zipPath }
+    Object.assign(fn, await this.storeCode(fn.name, input.ZipFile!))
+    this.bump(fn)
+    // Sandboxes copied the code when they started, so the old copy can go.
+    fs.rmSync(old.codeDir, { recursive: true, force: true })
+    fs.rmSync(old.zipPath, { force: true })
+    return fn
+  }
+
+  updateConfiguration(raw: string, input: CreateFunctionInput): FunctionRecord {
+    const fn = this.get(raw)
+    if (input.Runtime !== undefined) fn.runtime = this.validateRuntime(input.Runtime)
+    if (input.Role !== undefined) {
+      if (!ROLE_PATTERN.test(input.Role)) fail(apiErrors.validation(input.Role, 'role', `Member must satisfy regular expression pattern: ${ROLE_PATTERN.source.slice(1, -1)}`))
+      fn.role = input.Role
+    }
+    const s = this.validateSettings(input)
+    if (s.timeout !== undefined) fn.timeout = s.timeout
+    if (s.memorySize !== undefined) fn.memorySize = s.memorySize
+    if (s.env !== undefined) fn.env = s.env
+    if (input.Handler !== undefined) fn.handler = input.Handler
+    if (input.Description !== undefined) fn.description = input.Description
+    if (input.EphemeralStorage?.Size !== undefined) fn.ephemeralStorage = input.EphemeralStorage.Size
+    this.bump(fn)
+    return fn
+  }
+
+  /** A new revision: later invokes get fresh environments; LastUpdateStatus goes InProgress, then Successful. */
+  private bump(fn: FunctionRecord): void {
+    if (fn.lastUpdateStatus === 'InProgress' && fn.state === 'Active') fail(apiErrors.conflict(`The operation cannot be performed at this time. An update is in progress for resource: ${fn.arn}`))
+    fn.revision++
+    fn.revisionId = crypto.randomUUID()
+    fn.lastModified = lastModifiedNow()
+    fn.lastUpdateStatus = 'InProgress'
+    fn.pool.retireStale()
+    const rev = fn.revision
+    setTimeout(() => {
+      if (fn.revision === rev) fn.lastUpdateStatus = 'Successful'
+    }, this.opts.pendingMs).unref()
+  }
+
+  async delete(raw: string): Promise<void> {
+    const fn = this.get(raw)
+    this.functions.delete(fn.name)
+    this.opts.logStore.deleteGroup(LogStore.groupName(fn.name))
+    await fn.pool.close()
+    fs.rmSync(fn.codeDir, { recursive: true, force: true })
+    fs.rmSync(fn.zipPath, { force: true })
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.functions.values()].map((f) => f.pool.close()))
+    this.functions.clear()
+  }
+
+  snapshot(fn: FunctionRecord): FunctionSnapshot {
+    return {
+      name: fn.name,
+      arn: fn.arn,
+      revision: fn.revision,
+      runtime: RUNTIMES[fn.runtime]!,
+      handler: fn.handler,
+      timeoutS: fn.timeout,
+      memoryMb: fn.memorySize,
+      env: fn.env,
+      codeDir: fn.codeDir,
+      region: this.opts.region,
+      logGroup: LogStore.groupName(fn.name),
+    }
+  }
+
+  private validateRuntime(runtime: string | undefined): string {
+    if (runtime === undefined) fail(apiErrors.invalidParameter('Runtime is required for Zip packages.'))
+    if (DEPRECATED_RUNTIMES.has(runtime!)) {
+      fail(apiErrors.invalidParameter(`The runtime parameter of ${runtime} is no longer supported for creating or updating AWS Lambda functions. We recommend you use a supported runtime while creating or updating functions.`))
+    }
+    if (!RUNTIMES[runtime!]) {
+      fail(apiErrors.invalidParameter(`Value ${runtime} at 'runtime' is not supported by the embedded target; supported: ${Object.keys(RUNTIMES).join(', ')}`))
+    }
+    return runtime!
+  }
+
+  private validateSettings(input: CreateFunctionInput): { timeout?: number; memorySize?: number; env?: Record<string, string> } {
+    const out: { timeout?: number; memorySize?: number; env?: Record<string, string> } = {}
+    if (input.Timeout !== undefined) {
+      if (!Number.isInteger(input.Timeout) || input.Timeout < TIMEOUT_RANGE_S[0]) fail(apiErrors.validation(String(input.Timeout), 'timeout', `Member must have value greater than or equal to ${TIMEOUT_RANGE_S[0]}`))
+      if (input.Timeout > TIMEOUT_RANGE_S[1]) fail(apiErrors.validation(String(input.Timeout), 'timeout', `Member must have value less than or equal to ${TIMEOUT_RANGE_S[1]}`))
+      out.timeout = input.Timeout
+    }
+    if (input.MemorySize !== undefined) {
+      if (!Number.isInteger(input.MemorySize) || input.MemorySize < MEMORY_RANGE_MB[0]) fail(apiErrors.validation(String(input.MemorySize), 'memorySize', `Member must have value greater than or equal to ${MEMORY_RANGE_MB[0]}`))
+      if (input.MemorySize > MEMORY_RANGE_MB[1]) fail(apiErrors.validation(String(input.MemorySize), 'memorySize', `Member must have value less than or equal to ${MEMORY_RANGE_MB[1]}`))
+      out.memorySize = input.MemorySize
+    }
+    if (input.Environment !== undefined) {
+      const vars = input.Environment.Variables ?? {}
+      const reserved = Object.keys(vars).filter((k) => RESERVED_ENV.includes(k))
+      if (reserved.length > 0) {
+        fail(apiErrors.invalidParameter(`Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: ${reserved.join(', ')}`))
+      }
+      for (const [k, v] of Object.entries(vars)) {
+        if (!/^[a-zA-Z]([a-zA-Z0-9_])+$/.test(k) || typeof v !== 'string') fail(apiErrors.validation(k, 'environment.variables', 'Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+'))
+      }
+      out.env = { ...vars }
+    }
+    return out
+  }
+
+  private async storeCode(name: string, zipBase64: string): Promise<Pick<FunctionRecord, 'codeSha256' | 'codeSize' | 'codeDir' | 'zipPath'>> {
+    const zip = Buffer.from(zipBase64, 'base64')
+    const id = `${name}-${++this.codeCounter}`
+    const codeDir = path.join(this.opts.workDir, 'code', id)
+    try {
+      await extractZip(zip, codeDir)
+    } catch (e) {
+      fs.rmSync(codeDir, { recursive: true, force: true })
+      if (e instanceof ZipError) {
+        if (/unzipped size/.test(e.message)) fail(apiErrors.invalidParameter(`Unzipped size must be smaller than 262144000 bytes`))
+        fail(apiErrors.invalidParameter(`Could not unzip uploaded file. Please check your file, then try to upload again. (${e.message})`))
+      }
+      throw e
+    }
+    const zipPath = path.join(this.opts.workDir, 'code', `${id}.zip`)
+    fs.writeFileSync(zipPath, zip)
+    return { codeSha256: crypto.createHash('sha256').update(zip).digest('base64'), codeSize: zip.length, codeDir, zipPath }
+  }
+}
+
+/** FunctionConfiguration as the Lambda API returns it. */
+export function functionConfiguration(fn: FunctionRecord, region: string): Record<string, unknown> {
+  return {
+    FunctionName: fn.name,
+    FunctionArn: fn.arn,
+    Runtime: fn.runtime,
+    Role: fn.role,
+    Handler: fn.handler,
+    CodeSize: fn.codeSize,
+    Description: fn.description,
+    Timeout: fn.timeout,
+    MemorySize: fn.memorySize,
+    LastModified: fn.lastModified,
+    CodeSha256: fn.codeSha256,
+    Version: LATEST,
+    Environment: { Variables: fn.env },
+    TracingConfig: { Mode: 'PassThrough' },
+    RevisionId: fn.revisionId,
+    State: fn.state,
+    ...(fn.stateReason ? { StateReason: fn.stateReason, StateReasonCode: fn.stateReasonCode } : {}),
+    LastUpdateStatus: fn.lastUpdateStatus,
+    PackageType: 'Zip',
+    Architectures: fn.architectures,
+    EphemeralStorage: { Size: fn.ephemeralStorage },
+    SnapStart: { ApplyOn: 'None', OptimizationStatus: 'Off' },
+    RuntimeVersionConfig: { RuntimeVersionArn: `arn:aws:lambda:${region}::runtime:embedded` },
+    LoggingConfig: { LogFormat: 'Text', LogGroup: LogStore.groupName(fn.name) },
+  }
+}

@@ -1,0 +1,102 @@
+/** The embedded target: a local Lambda service in this process, no Docker and no AWS account. */
+import { spawnSync } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { FunctionRegistry } from './functions.js'
+import { LogStore } from './log-store.js'
+import { LambdaApiServer } from './server.js'
+
+export const EMBEDDED_ACCOUNT_ID = '000000000000'
+
+export interface EmbeddedTargetOptions {
+  region?: string
+  port?: number
+  /** Directory for code and sandboxes; a fresh temp dir (removed on close) when absent. */
+  workDir?: string
+  maxSandboxes?: number
+  asyncRetryDelaysMs?: number[]
+  /** Init phase limit; Lambda's is 10 s. Lowered only by the target's own tests. */
+  initTimeoutMs?: number
+  /** How long functions stay Pending after create/update. */
+  pendingMs?: number
+  /** Force (true/false) or auto-detect (undefined) private /tmp mounts for sandboxes. */
+  isolateTmp?: boolean
+}
+
+export interface EmbeddedTarget {
+  endpoint: string
+  region: string
+  accountId: string
+  registry: FunctionRegistry
+  logStore: LogStore
+  details: Record<string, unknown>
+  close(): Promise<void>
+}
+
+let isolationProbe: boolean | undefined
+/** Whether sandboxes can get a private /tmp through a mount namespace (needs root and util-linux unshare). */
+export function canIsolateTmp(): boolean {
+  if (isolationProbe === undefined) {
+    const r = spawnSync('unshare', ['--mount', '--propagation', 'private', '--', '/bin/sh', '-c', 'mount --bind /tmp /tmp'], { stdio: 'ignore', timeout: 5000 })
+    isolationProbe = r.status === 0
+  }
+  return isolationProbe
+}
+
+/** /var/tmp when writable (it survives a private /tmp mount), else the system temp dir. */
+function defaultWorkParent(): string {
+  try {
+    fs.accessSync('/var/tmp', fs.constants.W_OK)
+    return '/var/tmp'
+  } catch {
+    return os.tmpdir()
+  }
+}
+
+export async function startEmbeddedTarget(o: EmbeddedTargetOptions = {}): Promise<EmbeddedTarget> {
+  const region = o.region ?? 'us-east-1'
+  const ownWorkDir = !o.workDir
+  const workDir = o.workDir ?? fs.mkdtempSync(path.join(defaultWorkParent(), 'glc-embedded-'))
+  const logStore = new LogStore()
+  // A private /tmp would hide a work directory that lives under /tmp, so isolation needs it elsewhere.
+  const underTmp = path.resolve(workDir).startsWith('/tmp/')
+  const isolateTmp = (o.isolateTmp ?? canIsolateTmp()) && !underTmp
+  const registry = new FunctionRegistry({
+    workDir,
+    region,
+    accountId: EMBEDDED_ACCOUNT_ID,
+    logStore,
+    isolateTmp,
+    maxSandboxes: o.maxSandboxes ?? 16,
+    asyncRetryDelaysMs: o.asyncRetryDelaysMs ?? [60_000, 120_000],
+    initTimeoutMs: o.initTimeoutMs,
+    pendingMs: o.pendingMs ?? 50,
+  })
+  const server = new LambdaApiServer({
+    registry,
+    logStore,
+    region,
+    accountId: EMBEDDED_ACCOUNT_ID,
+    onInternalError: (e) => console.error('[embedded target] internal error:', e),
+  })
+  const endpoint = await server.listen(o.port ?? 0)
+  return {
+    endpoint,
+    region,
+    accountId: EMBEDDED_ACCOUNT_ID,
+    registry,
+    logStore,
+    details: {
+      tmpIsolation: isolateTmp ? 'private mount namespace (/tmp bind-mounted per sandbox)' : 'TMPDIR per sandbox (no mount namespace available)',
+      memoryEnforcement: 'resident memory of the sandbox process group, sampled every 20 ms',
+      freeze: 'SIGSTOP/SIGCONT of the sandbox process group',
+      workDir,
+    },
+    async close() {
+      await server.close()
+      await registry.close()
+      if (ownWorkDir) fs.rmSync(workDir, { recursive: true, force: true })
+    },
+  }
+}

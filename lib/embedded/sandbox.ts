@@ -1,0 +1,632 @@
+/**
+ * One execution environment: a process group with its own copy of the code, its own /tmp and its own
+ * Runtime API listener on 127.0.0.1. It follows the lifecycle in LB §4: init until the runtime first asks for
+ * an event, frozen (SIGSTOP) while idle, thawed (SIGCONT) for an invoke, killed on timeout, exit or OOM.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import crypto from 'node:crypto'
+import fs from 'node:fs'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import path from 'node:path'
+import {
+  classifyRuntimeErrorType,
+  type FunctionErrorPayload,
+  INIT_TIMEOUT_MS,
+  logLines,
+  platformErrors,
+  type ProcessExit,
+  RESPONSE_LIMIT,
+  RUNTIME_API_VERSION,
+  RUNTIME_HEADERS,
+  runtimeApiErrors,
+} from '../lambda/protocol.js'
+import { BodyTooLargeError, readBody, sendJson } from './http-util.js'
+import type { LogStore } from './log-store.js'
+import { signalGroup, watchMemory } from './process-tree.js'
+import type { RuntimeSpec } from './runtimes.js'
+
+/** Configuration frozen into a sandbox when it starts (a configuration change retires old sandboxes). */
+export interface FunctionSnapshot {
+  name: string
+  arn: string
+  revision: number
+  runtime: RuntimeSpec
+  handler: string
+  timeoutS: number
+  memoryMb: number
+  env: Record<string, string>
+  codeDir: string
+  region: string
+  logGroup: string
+}
+
+export interface Invocation {
+  requestId: string
+  payload: Buffer
+  invokedArn: string
+  traceId: string
+  clientContext?: string
+  cognitoIdentity?: string
+  /** Lines of the execution log that belong to this invoke (for LogType Tail). */
+  log: string[]
+}
+
+export interface Outcome {
+  /** False when the invoke is a function error (X-Amz-Function-Error: Unhandled). */
+  ok: boolean
+  body: Buffer
+  /** Error type for REPORT and for callers that classify failures. */
+  errorType?: string
+}
+
+export interface InvokeHandle {
+  /** Resolves as soon as the caller's answer is known. */
+  outcome: Promise<Outcome>
+  /** Resolves once END and REPORT are written. */
+  finished: Promise<void>
+}
+
+export type InitPhase = 'init' | 'invoke'
+export type InitResult = { ok: true; initDurationMs: number } | { ok: false; errorType: string; payload: FunctionErrorPayload | Buffer; status: 'error' | 'timeout'; elapsedMs: number }
+
+type State = 'new' | 'initializing' | 'idle' | 'busy' | 'post' | 'dead'
+
+export interface SandboxOptions {
+  fn: FunctionSnapshot
+  root: string
+  logStore: LogStore
+  logStream: string
+  isolateTmp: boolean
+  initTimeoutMs?: number
+  onDead?: (sb: Sandbox) => void
+  /** Called when the environment becomes idle again after an invoke. */
+  onIdle?: (sb: Sandbox) => void
+}
+
+const MiB = 1024 * 1024
+
+export class Sandbox {
+  readonly id = crypto.randomUUID()
+  readonly fn: FunctionSnapshot
+  readonly dir: string
+  readonly logStream: string
+  state: State = 'new'
+  /** Whether the next invoke is this environment's first (its REPORT carries Init Duration). */
+  private firstInvoke = true
+  private initDurationMs = 0
+  private child?: ChildProcess
+  private pgid = 0
+  private server?: http.Server
+  private port = 0
+  private logFd = -1
+  private logOffset = 0
+  private partialLine = ''
+  private pendingNext?: http.ServerResponse
+  private peakRss = 0
+  private stopWatch?: () => void
+  private drainTimer?: NodeJS.Timeout
+  private exited?: ProcessExit
+  private exitWaiters: ((e: ProcessExit) => void)[] = []
+  private frozen = false
+  private current?: ActiveInvoke
+  private lastRequestId?: string
+  private initWaiter?: (r: InitResult) => void
+  private initError?: { body: Buffer; errorType: string }
+  private initStart = 0
+
+  constructor(private readonly opts: SandboxOptions) {
+    this.fn = opts.fn
+    this.logStream = opts.logStream
+    this.dir = path.join(opts.root, this.id)
+  }
+
+  get maxMemoryUsedMb(): number {
+    return Math.max(1, Math.ceil(this.peakRss / MiB))
+  }
+
+  get runtimeApi(): string {
+    return `127.0.0.1:${this.port}`
+  }
+
+  // ------------------------------------------------------------------ init
+
+  /** Starts the runtime and waits until it first asks for an event, reports an init error, exits or runs out of time. */
+  async init(phase: InitPhase, tail: string[], budgetMs = this.opts.initTimeoutMs ?? INIT_TIMEOUT_MS): Promise<InitResult> {
+    this.state = 'initializing'
+    const taskDir = path.join(this.dir, 'task')
+    const tmpDir = path.join(this.dir, 'tmp')
+    fs.mkdirSync(tmpDir, { recursive: true })
+    fs.cpSync(this.fn.codeDir, taskDir, { recursive: true, verbatimSymlinks: true })
+    this.logFd = fs.openSync(path.join(this.dir, 'output.log'), 'a+')
+    await this.startRuntimeApi()
+    this.tailTo = tail
+    this.emit(logLines.initStart(this.fn.runtime.runtimeVersion, `arn:aws:lambda:${this.fn.region}::runtime:embedded`))
+    this.initStart = performance.now()
+
+    const result = new Promise<InitResult>((resolve) => (this.initWaiter = resolve))
+    const launch = this.fn.runtime.launch(taskDir, this.fn.handler)
+    if ('error' in launch) {
+      this.finishInit({ ok: false, errorType: 'Runtime.InvalidEntrypoint', payload: platformErrors.invalidEntrypoint('', launch.error), status: 'error', elapsedMs: 0 })
+    } else {
+      this.spawnRuntime(launch.command, launch.args, taskDir, tmpDir)
+    }
+    const timer = setTimeout(() => {
+      this.finishInit({ ok: false, errorType: 'Runtime.Unknown', payload: Buffer.alloc(0), status: 'timeout', elapsedMs: performance.now() - this.initStart })
+    }, budgetMs)
+    const r = await result
+    clearTimeout(timer)
+    this.drainLogs()
+    if (r.ok) {
+      this.initDurationMs = r.initDurationMs
+    } else {
+      this.emit(logLines.initReport(r.elapsedMs, phase, r.status, r.status === 'error' ? r.errorType : undefined))
+      await this.destroy()
+    }
+    this.tailTo = undefined
+    return r
+  }
+
+  private finishInit(r: InitResult): void {
+    const w = this.initWaiter
+    this.initWaiter = undefined
+    w?.(r)
+  }
+
+  private spawnRuntime(command: string, args: string[], taskDir: string, tmpDir: string): void {
+    const env = this.environment(taskDir, tmpDir)
+    // With a private mount namespace the runtime sees its own directory as /tmp; otherwise TMPDIR points there.
+    const [cmd, argv] = this.opts.isolateTmp
+      ? ['unshare', ['--mount', '--propagation', 'private', '--', '/bin/sh', '-c', 'mount --bind "$0" /tmp && exec "$@"', tmpDir, command, ...args]]
+      : [command, args]
+    let child: ChildProcess
+    try {
+      child = spawn(cmd, argv, { cwd: taskDir, env, detached: true, stdio: ['ignore', this.logFd, this.logFd] })
+    } catch (e) {
+      this.finishInit({ ok: false, errorType: 'Runtime.InvalidEntrypoint', payload: platformErrors.invalidEntrypoint('', `fork/exec /var/task/bootstrap: ${(e as Error).message}`), status: 'error', elapsedMs: 0 })
+      return
+    }
+    this.child = child
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      const detail = e.code === 'EACCES' ? 'permission denied' : e.code === 'ENOEXEC' ? 'exec format error' : e.message
+      this.finishInit({ ok: false, errorType: 'Runtime.InvalidEntrypoint', payload: platformErrors.invalidEntrypoint('', `fork/exec /var/task/bootstrap: ${detail}`), status: 'error', elapsedMs: 0 })
+    })
+    if (child.pid === undefined) return
+    this.pgid = child.pid
+    this.stopWatch = watchMemory(this.pgid, (rss) => this.onMemorySample(rss))
+    child.on('exit', (code, signal) => this.onExit({ code, signal }))
+    this.drainTimer = setInterval(() => this.drainLogs(), 100)
+    this.drainTimer.unref()
+  }
+
+  /** Lambda's documented variables plus the function's own; nothing from the host (LB §1.1). */
+  private environment(taskDir: string, tmpDir: string): Record<string, string> {
+    const env: Record<string, string> = {
+      PATH: '/usr/local/bin:/usr/bin/:/bin:/opt/bin',
+      LD_LIBRARY_PATH: `/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:${taskDir}:${taskDir}/lib:/opt/lib`,
+      LANG: 'en_US.UTF-8',
+      TZ: ':UTC',
+      LAMBDA_TASK_ROOT: taskDir,
+      LAMBDA_RUNTIME_DIR: '/var/runtime',
+      _HANDLER: this.fn.handler,
+      AWS_REGION: this.fn.region,
+      AWS_DEFAULT_REGION: this.fn.region,
+      AWS_LAMBDA_FUNCTION_NAME: this.fn.name,
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(this.fn.memoryMb),
+      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+      AWS_LAMBDA_LOG_GROUP_NAME: this.fn.logGroup,
+      AWS_LAMBDA_LOG_STREAM_NAME: this.logStream,
+      AWS_LAMBDA_RUNTIME_API: this.runtimeApi,
+      // Session credentials of the sandbox itself (fake), never the host's.
+      AWS_ACCESS_KEY_ID: 'ASIA' + crypto.randomBytes(8).toString('hex').toUpperCase(),
+      AWS_SECRET_ACCESS_KEY: crypto.randomBytes(20).toString('base64'),
+      AWS_SESSION_TOKEN: crypto.randomBytes(48).toString('base64'),
+    }
+    if (!this.opts.isolateTmp) env.TMPDIR = tmpDir
+    return { ...env, ...this.fn.env }
+  }
+
+  // ------------------------------------------------------------------ invoke
+
+  invoke(inv: Invocation): InvokeHandle {
+    if (this.state !== 'idle') throw new Error(`sandbox ${this.id} is ${this.state}, not idle`)
+    this.state = 'busy'
+    const active = new ActiveInvoke(inv)
+    this.current = active
+    this.lastRequestId = inv.requestId
+    this.tailTo = inv.log
+    if (this.frozen) {
+      signalGroup(this.pgid, 'SIGCONT')
+      this.frozen = false
+    }
+    this.drainLogs()
+    this.emit(logLines.start(inv.requestId))
+    active.deadlineMs = Date.now() + this.fn.timeoutS * 1000
+    active.timer = setTimeout(() => this.onTimeout(), this.fn.timeoutS * 1000)
+    active.started = performance.now()
+    if (this.pendingNext) {
+      const res = this.pendingNext
+      this.pendingNext = undefined
+      this.deliver(res, active)
+    }
+    return { outcome: active.outcome, finished: active.finished }
+  }
+
+  private deliver(res: http.ServerResponse, active: ActiveInvoke): void {
+    const inv = active.inv
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      [RUNTIME_HEADERS.requestId]: inv.requestId,
+      [RUNTIME_HEADERS.deadlineMs]: String(active.deadlineMs),
+      [RUNTIME_HEADERS.invokedFunctionArn]: inv.invokedArn,
+      [RUNTIME_HEADERS.traceId]: inv.traceId,
+      'content-length': String(inv.payload.length),
+    }
+    if (inv.clientContext) headers[RUNTIME_HEADERS.clientContext] = inv.clientContext
+    if (inv.cognitoIdentity) headers[RUNTIME_HEADERS.cognitoIdentity] = inv.cognitoIdentity
+    active.started = performance.now()
+    res.writeHead(200, headers)
+    res.end(inv.payload)
+  }
+
+  /** The caller's answer is known; END/REPORT wait for the runtime's next /next (or its death). */
+  private respond(outcome: Outcome): void {
+    const a = this.current
+    if (!a || a.answered) return
+    a.answered = true
+    a.durationMs = performance.now() - a.started
+    a.errorType = outcome.errorType
+    this.state = 'post'
+    a.resolveOutcome(outcome)
+  }
+
+  /** Writes END and REPORT and closes the invoke. */
+  private finish(report: { status?: 'error' | 'timeout'; errorType?: string }): void {
+    const a = this.current
+    if (!a) return
+    clearTimeout(a.timer)
+    this.drainLogs(true)
+    const duration = a.durationMs ?? performance.now() - a.started
+    this.emit(logLines.end(a.inv.requestId))
+    const init = this.firstInvoke ? this.initDurationMs : undefined
+    this.emit(
+      logLines.report({
+        requestId: a.inv.requestId,
+        durationMs: duration,
+        // provided.* bills the INIT phase (LB §5; exact arithmetic unconfirmed, LB §9 #9).
+        billedMs: Math.ceil(duration + (init ?? 0)),
+        memorySizeMb: this.fn.memoryMb,
+        maxMemoryUsedMb: this.maxMemoryUsedMb,
+        initDurationMs: init,
+        status: report.status,
+        errorType: report.errorType,
+      }),
+    )
+    this.firstInvoke = false
+    this.current = undefined
+    this.tailTo = undefined
+    a.resolveFinished()
+  }
+
+  private onTimeout(): void {
+    const a = this.current
+    if (!a) return
+    const elapsed = performance.now() - a.started
+    const wasAnswered = a.answered
+    this.kill()
+    this.drainLogs(true)
+    this.emit(logLines.timeout(a.inv.requestId, elapsed, new Date()))
+    if (!wasAnswered) this.respond({ ok: false, body: json(platformErrors.timeout(a.inv.requestId, elapsed)), errorType: 'Sandbox.Timedout' })
+    a.durationMs = elapsed
+    this.finish({ status: 'timeout' })
+    void this.destroy()
+  }
+
+  private onMemorySample(rss: number): void {
+    if (rss > this.peakRss) this.peakRss = rss
+    if (rss > this.fn.memoryMb * MiB && this.state !== 'dead') {
+      this.oomKilled = true
+      this.kill()
+    }
+  }
+  private oomKilled = false
+
+  private onExit(exit: ProcessExit): void {
+    this.exited = exit
+    this.stopWatch?.()
+    for (const w of this.exitWaiters.splice(0)) w(exit)
+    if (this.state === 'initializing') {
+      this.drainLogs(true)
+      const errorType = this.initError?.errorType ?? 'Runtime.ExitError'
+      const payload = this.initError?.body ?? platformErrors.exit('', exit)
+      this.finishInit({ ok: false, errorType, payload, status: 'error', elapsedMs: performance.now() - this.initStart })
+      return
+    }
+    const a = this.current
+    if (a && this.state !== 'dead') {
+      this.drainLogs(true)
+      const oom = this.oomKilled
+      const errorType = oom ? 'Runtime.OutOfMemory' : 'Runtime.ExitError'
+      for (const line of logLines.runtimeExit(a.inv.requestId, exit, errorType)) this.emit(line)
+      if (!a.answered) {
+        const payload = oom ? platformErrors.outOfMemory(a.inv.requestId) : platformErrors.exit(a.inv.requestId, exit)
+        this.respond({ ok: false, body: json(payload), errorType })
+      }
+      this.finish({ status: 'error', errorType })
+    }
+    void this.destroy()
+  }
+
+  // ------------------------------------------------------------------ Runtime API
+
+  private startRuntimeApi(): Promise<void> {
+    const server = http.createServer((req, res) => {
+      this.handleRuntimeApi(req, res).catch((e: unknown) => {
+        sendJson(res, 500, { errorMessage: 'Internal Server Error', errorType: 'InternalServerError' })
+        if (process.env.CONFORMANCE_LOG_LEVEL === 'debug') console.error('runtime API error', e)
+      })
+    })
+    server.keepAliveTimeout = 0
+    server.requestTimeout = 0
+    this.server = server
+    return new Promise((resolve) =>
+      server.listen(0, '127.0.0.1', () => {
+        this.port = (server.address() as AddressInfo).port
+        resolve()
+      }),
+    )
+  }
+
+  private async handleRuntimeApi(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://runtime')
+    const prefix = `/${RUNTIME_API_VERSION}/runtime/`
+    const p = url.pathname
+    const route = !p.startsWith(prefix) ? null
+      : p === `${prefix}invocation/next` ? { kind: 'next' as const, method: 'GET' }
+      : p === `${prefix}init/error` ? { kind: 'init-error' as const, method: 'POST' }
+      : /^invocation\/[^/]+\/(response|error)$/.test(p.slice(prefix.length))
+        ? { kind: p.endsWith('/response') ? ('response' as const) : ('error' as const), method: 'POST', id: decodeURIComponent(p.slice(prefix.length).split('/')[1] ?? '') }
+        : null
+    if (!route) {
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('404 page not found\n')
+      return
+    }
+    if (req.method !== route.method) {
+      req.resume()
+      res.writeHead(405, { allow: route.method }).end()
+      return
+    }
+    switch (route.kind) {
+      case 'next':
+        return this.onNext(res)
+      case 'init-error':
+        return this.onInitError(req, res)
+      case 'response':
+      case 'error':
+        return this.onResult(route.kind, route.id ?? '', req, res)
+    }
+  }
+
+  private onNext(res: http.ServerResponse): void {
+    if (this.pendingNext) {
+      const e = runtimeApiErrors.invalidStateTransition('Ready', 'Ready')
+      sendJson(res, e.status, e.body)
+      return
+    }
+    if (this.state === 'initializing') {
+      if (this.initError) {
+        const e = runtimeApiErrors.invalidStateTransition('InitError', 'Ready')
+        sendJson(res, e.status, e.body)
+        return
+      }
+      this.holdNext(res)
+      this.state = 'idle'
+      this.finishInit({ ok: true, initDurationMs: performance.now() - this.initStart })
+      return
+    }
+    if (this.state === 'busy') {
+      // Asking for the next event without answering this one.
+      const e = runtimeApiErrors.invalidStateTransition('Invoke', 'Ready')
+      sendJson(res, e.status, e.body)
+      return
+    }
+    this.holdNext(res)
+    if (this.state === 'post') {
+      this.state = 'idle'
+      const a = this.current
+      this.finish(a?.errorType && a.errorReport ? { status: 'error', errorType: a.errorType } : {})
+      this.freeze()
+      this.opts.onIdle?.(this)
+    }
+  }
+
+  private holdNext(res: http.ServerResponse): void {
+    this.pendingNext = res
+    res.on('close', () => {
+      if (this.pendingNext === res) this.pendingNext = undefined
+    })
+  }
+
+  private freeze(): void {
+    if (this.state === 'idle' && !this.frozen && this.pgid) {
+      this.frozen = signalGroup(this.pgid, 'SIGSTOP')
+    }
+  }
+
+  private async onInitError(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const body = await readBody(req, RESPONSE_LIMIT).catch(() => Buffer.alloc(0))
+    if (this.state !== 'initializing' || this.initError) {
+      const e = runtimeApiErrors.invalidStateTransition(this.state === 'initializing' ? 'InitError' : 'Ready', 'InitError')
+      sendJson(res, e.status, e.body)
+      return
+    }
+    const errorType = classifyRuntimeErrorType(header(req, RUNTIME_HEADERS.functionErrorType))
+    this.initError = { body: body.length > 0 ? body : json({ errorMessage: 'Unknown application error occurred', errorType }), errorType }
+    sendJson(res, 202, { status: 'OK' })
+    // The runtime should exit now; if it does not, the platform ends the init for it.
+    setTimeout(() => {
+      if (this.state === 'initializing') {
+        this.drainLogs(true)
+        this.finishInit({ ok: false, errorType, payload: this.initError!.body, status: 'error', elapsedMs: performance.now() - this.initStart })
+      }
+    }, 200).unref()
+  }
+
+  private async onResult(kind: 'response' | 'error', id: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    let body: Buffer
+    let tooLarge = false
+    try {
+      body = await readBody(req, RESPONSE_LIMIT)
+    } catch (e) {
+      if (!(e instanceof BodyTooLargeError)) {
+        const t = runtimeApiErrors.truncated()
+        sendJson(res, t.status, t.body)
+        return
+      }
+      body = Buffer.alloc(0)
+      tooLarge = true
+    }
+    const a = this.current
+    if (!a || id !== a.inv.requestId) {
+      // A result for an id this environment is not working on.
+      if (id === this.lastRequestId && !a) {
+        const e = runtimeApiErrors.invalidStateTransition('Ready', kind === 'response' ? 'InvocationResponse' : 'InvocationErrorResponse')
+        sendJson(res, e.status, e.body)
+        return
+      }
+      const e = runtimeApiErrors.invalidRequestId()
+      sendJson(res, e.status, e.body)
+      return
+    }
+    if (a.answered) {
+      const e = runtimeApiErrors.invalidStateTransition(a.answeredWith ?? 'InvocationResponse', kind === 'response' ? 'InvocationResponse' : 'InvocationErrorResponse')
+      sendJson(res, e.status, e.body)
+      return
+    }
+    if (tooLarge) {
+      const e = runtimeApiErrors.payloadTooLarge()
+      sendJson(res, e.status, e.body)
+      a.answeredWith = 'InvocationResponse'
+      a.errorReport = true
+      this.respond({ ok: false, body: json(platformErrors.responseTooLarge()), errorType: 'Function.ResponseSizeTooLarge' })
+      return
+    }
+    sendJson(res, 202, { status: 'OK' })
+    if (kind === 'response') {
+      a.answeredWith = 'InvocationResponse'
+      this.respond({ ok: true, body })
+    } else {
+      a.answeredWith = 'InvocationErrorResponse'
+      const errorType = classifyRuntimeErrorType(header(req, RUNTIME_HEADERS.functionErrorType))
+      const payload = body.length > 0 ? body : json({ errorMessage: 'Unknown application error occurred', errorType })
+      this.respond({ ok: false, body: payload, errorType })
+    }
+  }
+
+  // ------------------------------------------------------------------ logs
+
+  private tailTo?: string[]
+
+  private emit(line: string): void {
+    this.opts.logStore.append(this.fn.logGroup, this.logStream, line)
+    this.tailTo?.push(line)
+  }
+
+  /**
+   * Moves new runtime output into the log. stdout and stderr share one append-only file, so their order is the
+   * order of the writes; the file is read up to its end synchronously, so every line written before an event
+   * (such as the runtime's POST) is logged before the platform line for that event.
+   */
+  private drainLogs(flushPartial = false): void {
+    if (this.logFd < 0) return
+    const buf = Buffer.alloc(64 * 1024)
+    let text = ''
+    for (;;) {
+      let n = 0
+      try {
+        n = fs.readSync(this.logFd, buf, 0, buf.length, this.logOffset)
+      } catch {
+        break
+      }
+      if (n <= 0) break
+      this.logOffset += n
+      text += buf.toString('utf8', 0, n)
+    }
+    text = this.partialLine + text
+    const lines = text.split('\n')
+    this.partialLine = lines.pop() ?? ''
+    for (const l of lines) this.emit(l)
+    if (flushPartial && this.partialLine !== '') {
+      this.emit(this.partialLine)
+      this.partialLine = ''
+    }
+  }
+
+  // ------------------------------------------------------------------ teardown
+
+  private kill(): void {
+    if (this.pgid) {
+      signalGroup(this.pgid, 'SIGKILL')
+      // A stopped group receives SIGKILL too, but wake it so nothing lingers in the stopped state.
+      signalGroup(this.pgid, 'SIGCONT')
+    }
+  }
+
+  /** Kills the process group, closes the listener and removes the sandbox directory. Idempotent. */
+  async destroy(): Promise<void> {
+    if (this.state === 'dead') return
+    this.state = 'dead'
+    clearInterval(this.drainTimer)
+    this.stopWatch?.()
+    if (this.current) clearTimeout(this.current.timer)
+    this.kill()
+    this.pendingNext?.destroy()
+    this.pendingNext = undefined
+    if (this.child && !this.exited && this.child.exitCode === null && this.child.signalCode === null) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 2000)
+        this.exitWaiters.push(() => {
+          clearTimeout(t)
+          resolve()
+        })
+      })
+    }
+    // Other members of the group may outlive the leader briefly; the group kill above reaches them too.
+    this.server?.closeAllConnections()
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()))
+    if (this.logFd >= 0) {
+      this.drainLogs(true)
+      fs.closeSync(this.logFd)
+      this.logFd = -1
+    }
+    fs.rmSync(this.dir, { recursive: true, force: true })
+    this.opts.onDead?.(this)
+  }
+}
+
+class ActiveInvoke {
+  started = performance.now()
+  deadlineMs = 0
+  timer?: NodeJS.Timeout
+  answered = false
+  answeredWith?: string
+  durationMs?: number
+  errorType?: string
+  /** Whether REPORT should carry Status: error (platform-detected failures, not a runtime's own /error). */
+  errorReport = false
+  resolveOutcome!: (o: Outcome) => void
+  resolveFinished!: () => void
+  readonly outcome = new Promise<Outcome>((r) => (this.resolveOutcome = r))
+  readonly finished = new Promise<void>((r) => (this.resolveFinished = r))
+  constructor(readonly inv: Invocation) {}
+}
+
+function header(req: http.IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name]
+  return Array.isArray(v) ? v[0] : v
+}
+
+function json(v: unknown): Buffer {
+  return Buffer.from(JSON.stringify(v))
+}

@@ -1,0 +1,300 @@
+/**
+ * The embedded target's HTTP front: the Lambda REST API (restJson1, as @aws-sdk/client-lambda and the AWS CLI
+ * speak it) and the part of the CloudWatch Logs API (JSON 1.1) that reads function logs, on one 127.0.0.1 port.
+ */
+import crypto from 'node:crypto'
+import fs from 'node:fs'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import {
+  ASYNC_REQUEST_LIMIT,
+  apiErrors,
+  CLIENT_CONTEXT_LIMIT,
+  CODE_REQUEST_LIMIT,
+  INVOKE_HEADERS,
+  type InvocationType,
+  LATEST,
+  LOG_TAIL_BYTES,
+  SYNC_REQUEST_LIMIT,
+} from '../lambda/protocol.js'
+import { ApiException, type CreateFunctionInput, functionConfiguration, FunctionRegistry } from './functions.js'
+import { BodyTooLargeError, readBody, sendApiError, sendJson, TruncatedBodyError } from './http-util.js'
+import { LogStore } from './log-store.js'
+import { ThrottledError } from './pool.js'
+import type { Invocation } from './sandbox.js'
+
+export interface ServerOptions {
+  registry: FunctionRegistry
+  logStore: LogStore
+  region: string
+  accountId: string
+  /** Called for unexpected internal errors (they are also answered as ServiceException). */
+  onInternalError?: (e: unknown) => void
+}
+
+const API = '/2015-03-31/functions'
+
+export class LambdaApiServer {
+  private server?: http.Server
+  endpoint = ''
+
+  constructor(private readonly o: ServerOptions) {}
+
+  listen(port = 0): Promise<string> {
+    const server = http.createServer((req, res) => void this.handle(req, res))
+    server.requestTimeout = 0
+    this.server = server
+    return new Promise((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(port, '127.0.0.1', () => {
+        this.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+        resolve(this.endpoint)
+      })
+    })
+  }
+
+  async close(): Promise<void> {
+    this.server?.closeAllConnections()
+    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()))
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const requestId = crypto.randomUUID()
+    try {
+      const target = req.headers['x-amz-target']
+      if (typeof target === 'string' && target.startsWith('Logs_20140328.')) return await this.logsApi(target.slice(14), req, res, requestId)
+      await this.lambdaApi(req, res, requestId)
+    } catch (e) {
+      if (e instanceof ApiException) return sendApiError(res, e.error, requestId)
+      if (e instanceof TruncatedBodyError) return
+      this.o.onInternalError?.(e)
+      sendApiError(res, apiErrors.service(`Internal error in the embedded target: ${(e as Error).message}`), requestId)
+    }
+  }
+
+  // ------------------------------------------------------------------ Lambda API
+
+  private async lambdaApi(req: http.IncomingMessage, res: http.ServerResponse, requestId: string): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://x')
+    const parts = url.pathname.startsWith(API) ? url.pathname.slice(API.length).split('/').filter(Boolean).map(decodeURIComponent) : null
+    const method = req.method ?? 'GET'
+    const reg = this.o.registry
+    const ok = (status: number, body: unknown): void => sendJson(res, status, body, { 'x-amzn-requestid': requestId })
+    if (parts && parts.length === 0) {
+      if (method === 'POST') {
+        const fn = await reg.create(await jsonBody<CreateFunctionInput>(req, CODE_REQUEST_LIMIT, 'CreateFunction'))
+        return ok(201, functionConfiguration(fn, this.o.region))
+      }
+      if (method === 'GET') return ok(200, this.listFunctions(url))
+    } else if (parts && parts.length === 1) {
+      const name = parts[0]!
+      const qualifier = url.searchParams.get('Qualifier') ?? undefined
+      if (method === 'GET') {
+        const fn = reg.get(name, qualifier)
+        return ok(200, {
+          Configuration: functionConfiguration(fn, this.o.region),
+          Code: { RepositoryType: 'S3', Location: `${this.endpoint}/_embedded/code/${encodeURIComponent(fn.name)}.zip?sha256=${encodeURIComponent(fn.codeSha256)}` },
+        })
+      }
+      if (method === 'DELETE') {
+        await reg.delete(name)
+        res.writeHead(204, { 'x-amzn-requestid': requestId }).end()
+        return
+      }
+    } else if (parts && parts.length === 2) {
+      const [name, sub] = parts as [string, string]
+      if (sub === 'configuration' && method === 'GET') return ok(200, functionConfiguration(reg.get(name, url.searchParams.get('Qualifier') ?? undefined), this.o.region))
+      if (sub === 'configuration' && method === 'PUT') {
+        return ok(200, functionConfiguration(reg.updateConfiguration(name, await jsonBody<CreateFunctionInput>(req, 1_000_000, 'UpdateFunctionConfiguration')), this.o.region))
+      }
+      if (sub === 'code' && method === 'PUT') {
+        const fn = await reg.updateCode(name, await jsonBody<{ ZipFile?: string }>(req, CODE_REQUEST_LIMIT, 'UpdateFunctionCode'))
+        return ok(200, functionConfiguration(fn, this.o.region))
+      }
+      if (sub === 'invocations' && method === 'POST') return this.invoke(name, url, req, res, requestId)
+    } else if (url.pathname.startsWith('/_embedded/code/') && method === 'GET') {
+      const fn = reg.get(decodeURIComponent(url.pathname.slice('/_embedded/code/'.length).replace(/\.zip$/, '')))
+      const data = fs.readFileSync(fn.zipPath)
+      res.writeHead(200, { 'content-type': 'application/zip', 'content-length': String(data.length) }).end(data)
+      return
+    }
+    req.resume()
+    throw new ApiException(apiErrors.unsupportedOperation(method, url.pathname))
+  }
+
+  private listFunctions(url: URL): Record<string, unknown> {
+    const all = this.o.registry.list()
+    const max = Math.min(Math.max(Number(url.searchParams.get('MaxItems') ?? 50) || 50, 1), 10_000)
+    const start = Number(Buffer.from(url.searchParams.get('Marker') ?? '', 'base64').toString() || 0)
+    const page = all.slice(start, start + max)
+    const next = start + max < all.length ? Buffer.from(String(start + max)).toString('base64') : undefined
+    return { Functions: page.map((f) => functionConfiguration(f, this.o.region)), ...(next ? { NextMarker: next } : {}) }
+  }
+
+  private async invoke(name: string, url: URL, req: http.IncomingMessage, res: http.ServerResponse, requestId: string): Promise<void> {
+    const reg = this.o.registry
+    const qualifier = url.searchParams.get('Qualifier') ?? undefined
+    const fn = reg.get(name, qualifier)
+    const type = (header(req, INVOKE_HEADERS.invocationType) ?? 'RequestResponse') as InvocationType
+    if (!['RequestResponse', 'Event', 'DryRun'].includes(type)) {
+      req.resume()
+      throw new ApiException(apiErrors.validation(type, 'invocationType', 'Member must satisfy enum value set: [Event, RequestResponse, DryRun]'))
+    }
+    const limit = type === 'Event' ? ASYNC_REQUEST_LIMIT : SYNC_REQUEST_LIMIT
+    let body: Buffer
+    try {
+      body = await readBody(req, limit)
+    } catch (e) {
+      if (e instanceof BodyTooLargeError) throw new ApiException(type === 'Event' ? apiErrors.asyncRequestTooLarge(e.received) : apiErrors.requestTooLarge())
+      throw e
+    }
+    const payload = validatePayload(body)
+    const logType = header(req, INVOKE_HEADERS.logType) ?? 'None'
+    if (logType !== 'None' && logType !== 'Tail') throw new ApiException(apiErrors.validation(logType, 'logType', 'Member must satisfy enum value set: [Tail, None]'))
+    const clientContext = decodeClientContext(header(req, INVOKE_HEADERS.clientContext))
+    if (fn.state === 'Pending') throw new ApiException(apiErrors.pending())
+    const base = { 'x-amzn-requestid': requestId }
+    if (type === 'DryRun') {
+      res.writeHead(204, base).end()
+      return
+    }
+    const traceId = header(req, INVOKE_HEADERS.traceId) ?? newTraceId()
+    const invokedArn = reg.arn(fn.name, qualifier)
+    const makeInvocation = (): Invocation => ({ requestId, payload, invokedArn, traceId, clientContext, log: [] })
+    if (type === 'Event') {
+      fn.pool.enqueue(makeInvocation)
+      res.writeHead(202, { ...base, 'content-length': '0' }).end()
+      return
+    }
+    const inv = makeInvocation()
+    let result
+    try {
+      result = await fn.pool.invoke(inv)
+    } catch (e) {
+      if (e instanceof ThrottledError) throw new ApiException(apiErrors.throttled())
+      throw e
+    }
+    if (logType === 'Tail') await result.finished
+    const headers: Record<string, string> = {
+      ...base,
+      'content-type': 'application/json',
+      'content-length': String(result.outcome.body.length),
+      [INVOKE_HEADERS.executedVersion]: LATEST,
+    }
+    if (!result.outcome.ok) headers[INVOKE_HEADERS.functionError] = 'Unhandled'
+    if (logType === 'Tail') headers[INVOKE_HEADERS.logResult] = logTail(inv.log)
+    res.writeHead(200, headers).end(result.outcome.body)
+  }
+
+  // ------------------------------------------------------------------ CloudWatch Logs (read side)
+
+  private async logsApi(op: string, req: http.IncomingMessage, res: http.ServerResponse, requestId: string): Promise<void> {
+    const input = await jsonBody<Record<string, unknown>>(req, 1_000_000, op)
+    const ok = (body: unknown): void => sendJson(res, 200, body, { 'x-amzn-requestid': requestId, 'content-type': 'application/x-amz-json-1.1' })
+    const group = String(input.logGroupName ?? '')
+    const streams = this.o.logStore.streams(group)
+    const notFound = (): never => {
+      throw new ApiException({ status: 400, code: 'ResourceNotFoundException', body: { __type: 'ResourceNotFoundException', message: 'The specified log group does not exist.' } })
+    }
+    switch (op) {
+      case 'DescribeLogStreams':
+        if (streams.length === 0) notFound()
+        return ok({
+          logStreams: streams.map((s) => ({
+            logStreamName: s.name,
+            creationTime: s.createdAt,
+            firstEventTimestamp: s.events[0]?.timestamp,
+            lastEventTimestamp: s.events.at(-1)?.timestamp,
+            arn: `arn:aws:logs:${this.o.region}:${this.o.accountId}:log-group:${group}:log-stream:${s.name}`,
+          })),
+        })
+      case 'GetLogEvents': {
+        const s = streams.find((x) => x.name === input.logStreamName)
+        if (!s) notFound()
+        return ok({ events: s!.events.map(({ timestamp, message, ingestionTime }) => ({ timestamp, message, ingestionTime })), nextForwardToken: 'f/0', nextBackwardToken: 'b/0' })
+      }
+      case 'FilterLogEvents': {
+        if (streams.length === 0) notFound()
+        // Plain terms only (all must occur), like moto; quoted phrases are matched literally.
+        const pattern = String(input.filterPattern ?? '').trim()
+        const terms = pattern === '' ? [] : (pattern.match(/"[^"]*"|\S+/g) ?? []).map((t) => t.replace(/^"|"$/g, ''))
+        const wanted = Array.isArray(input.logStreamNames) ? new Set(input.logStreamNames as string[]) : null
+        const events = streams
+          .filter((s) => !wanted || wanted.has(s.name))
+          .flatMap((s) => s.events.map((e, i) => ({ logStreamName: s.name, timestamp: e.timestamp, message: e.message, ingestionTime: e.ingestionTime, eventId: `${s.name}/${i}` })))
+          .filter((e) => terms.every((t) => e.message.includes(t)))
+          .filter((e) => (typeof input.startTime !== 'number' || e.timestamp >= input.startTime) && (typeof input.endTime !== 'number' || e.timestamp <= input.endTime))
+          .sort((a, b) => a.timestamp - b.timestamp)
+        return ok({ events, searchedLogStreams: streams.map((s) => ({ logStreamName: s.name, searchedCompletely: true })) })
+      }
+      default:
+        throw new ApiException({ status: 400, code: 'UnknownOperationException', body: { __type: 'UnknownOperationException', message: `The embedded target does not implement Logs ${op}` } })
+    }
+  }
+}
+
+async function jsonBody<T>(req: http.IncomingMessage, limit: number, operation: string): Promise<T> {
+  let raw: Buffer
+  try {
+    raw = await readBody(req, limit)
+  } catch (e) {
+    if (e instanceof BodyTooLargeError) throw new ApiException(apiErrors.codeRequestTooLarge(operation))
+    throw e
+  }
+  if (raw.length === 0) return {} as T
+  try {
+    return JSON.parse(raw.toString('utf8')) as T
+  } catch (e) {
+    throw new ApiException({ status: 400, code: 'SerializationException', body: { message: `Could not parse request body: ${(e as Error).message}` } })
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+/** Empty means `{}`; anything else must be UTF-8 JSON (LB §2.1, §2.4). */
+function validatePayload(body: Buffer): Buffer {
+  if (body.length === 0) return Buffer.from('{}')
+  let text: string
+  try {
+    text = utf8.decode(body)
+  } catch {
+    throw new ApiException(apiErrors.invalidJson('Invalid UTF-8 start byte or continuation byte in the payload'))
+  }
+  try {
+    JSON.parse(text)
+  } catch (e) {
+    throw new ApiException(apiErrors.invalidJson((e as Error).message))
+  }
+  return body
+}
+
+function decodeClientContext(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined
+  if (raw.length > CLIENT_CONTEXT_LIMIT) {
+    throw new ApiException(apiErrors.invalidRequestContent(`Client context must be smaller than ${CLIENT_CONTEXT_LIMIT} bytes`))
+  }
+  const text = Buffer.from(raw, 'base64').toString('utf8')
+  try {
+    const v: unknown = JSON.parse(text)
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error('not an object')
+  } catch {
+    throw new ApiException(apiErrors.invalidRequestContent('Client context must be a valid Base64-encoded JSON object.'))
+  }
+  return text
+}
+
+/** The last 4 KB of the invocation's log, base64 (LB §2.2; cut point not asserted, LB §9 #10). */
+function logTail(lines: string[]): string {
+  const all = Buffer.from(lines.map((l) => l + '\n').join(''))
+  return all.subarray(Math.max(0, all.length - LOG_TAIL_BYTES)).toString('base64')
+}
+
+function newTraceId(): string {
+  const t = Math.floor(Date.now() / 1000).toString(16).padStart(8, '0')
+  return `Root=1-${t}-${crypto.randomBytes(12).toString('hex')};Parent=${crypto.randomBytes(8).toString('hex')};Sampled=0`
+}
+
+function header(req: http.IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name]
+  return Array.isArray(v) ? v[0] : v
+}

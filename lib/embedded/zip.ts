@@ -1,0 +1,112 @@
+/** Deployment packages: safe extraction (AWS's limits and path rules) and deterministic packing. */
+import fs from 'node:fs'
+import path from 'node:path'
+import yauzl from 'yauzl'
+import yazl from 'yazl'
+import { UNZIPPED_CODE_LIMIT } from '../lambda/protocol.js'
+
+export class ZipError extends Error {
+  override name = 'ZipError'
+}
+
+const S_IFMT = 0o170000
+const S_IFLNK = 0o120000
+const S_IFDIR = 0o040000
+
+/** Extracts `zip` into `dest` (created), rejecting entries that would land outside it. Returns total bytes. */
+export async function extractZip(zip: Buffer, dest: string, limit = UNZIPPED_CODE_LIMIT): Promise<number> {
+  const zf = await new Promise<yauzl.ZipFile>((resolve, reject) =>
+    yauzl.fromBuffer(zip, { lazyEntries: true, validateEntrySizes: true }, (err, z) => (err || !z ? reject(new ZipError(err?.message ?? 'not a zip')) : resolve(z))),
+  )
+  fs.mkdirSync(dest, { recursive: true })
+  const root = path.resolve(dest)
+  let total = 0
+  try {
+    await new Promise<void>((resolve, reject) => {
+      zf.on('error', (e: Error) => reject(new ZipError(e.message)))
+      zf.on('end', () => resolve())
+      zf.on('entry', (entry: yauzl.Entry) => {
+        void (async () => {
+          const name = entry.fileName
+          const target = path.resolve(root, name)
+          if (path.isAbsolute(name) || name.split(/[\\/]/).includes('..') || (target !== root && !target.startsWith(root + path.sep))) {
+            throw new ZipError(`entry "${name}" would be written outside the package`)
+          }
+          total += entry.uncompressedSize
+          if (total > limit) throw new ZipError(`unzipped size exceeds ${limit} bytes`)
+          const mode = (entry.externalFileAttributes >>> 16) & 0xffff
+          if (name.endsWith('/') || (mode & S_IFMT) === S_IFDIR) {
+            fs.mkdirSync(target, { recursive: true })
+            zf.readEntry()
+            return
+          }
+          const data = await readEntry(zf, entry)
+          fs.mkdirSync(path.dirname(target), { recursive: true })
+          if ((mode & S_IFMT) === S_IFLNK) {
+            const linkTarget = data.toString('utf8')
+            const resolved = path.resolve(path.dirname(target), linkTarget)
+            if (path.isAbsolute(linkTarget) || (resolved !== root && !resolved.startsWith(root + path.sep))) {
+              throw new ZipError(`symlink "${name}" points outside the package`)
+            }
+            fs.symlinkSync(linkTarget, target)
+          } else {
+            // Keep the permission bits the zip records (bootstrap must stay executable); default 0644.
+            fs.writeFileSync(target, data, { mode: mode & 0o777 || 0o644 })
+          }
+          zf.readEntry()
+        })().catch(reject)
+      })
+      zf.readEntry()
+    })
+  } finally {
+    zf.close()
+  }
+  return total
+}
+
+function readEntry(zf: yauzl.ZipFile, entry: yauzl.Entry): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    zf.openReadStream(entry, (err, stream) => {
+      if (err || !stream) return reject(new ZipError(err?.message ?? 'unreadable entry'))
+      const chunks: Buffer[] = []
+      stream.on('data', (c: Buffer) => chunks.push(c))
+      stream.on('error', (e) => reject(new ZipError(e.message)))
+      stream.on('end', () => resolve(Buffer.concat(chunks)))
+    })
+  })
+}
+
+/** Files of `dir` as a zip with fixed timestamps and sorted names, so equal content gives equal bytes. */
+export async function zipDirectory(dir: string): Promise<Buffer> {
+  const zip = new yazl.ZipFile()
+  const fixed = new Date('2020-01-01T00:00:00Z')
+  const walk = (rel: string): void => {
+    for (const name of fs.readdirSync(path.join(dir, rel)).sort()) {
+      const r = rel ? `${rel}/${name}` : name
+      const st = fs.lstatSync(path.join(dir, r))
+      if (st.isDirectory()) walk(r)
+      else if (st.isFile()) zip.addBuffer(fs.readFileSync(path.join(dir, r)), r, { mtime: fixed, mode: st.mode & 0o777 ? (st.mode & 0o777) | 0o100000 : 0o100644 })
+    }
+  }
+  walk('')
+  zip.end()
+  const chunks: Buffer[] = []
+  for await (const c of zip.outputStream as AsyncIterable<Buffer>) chunks.push(c)
+  return Buffer.concat(chunks)
+}
+
+/** A zip from in-memory files (tests and fixtures). Mode defaults to 0755 for files named bootstrap, else 0644. */
+export async function zipFiles(files: Record<string, string | Buffer | { data: string | Buffer; mode?: number; symlink?: boolean }>): Promise<Buffer> {
+  const zip = new yazl.ZipFile()
+  const fixed = new Date('2020-01-01T00:00:00Z')
+  for (const [name, spec] of Object.entries(files)) {
+    const s = typeof spec === 'string' || Buffer.isBuffer(spec) ? { data: spec } : spec
+    const data = Buffer.isBuffer(s.data) ? s.data : Buffer.from(s.data)
+    const perm = s.mode ?? (path.basename(name) === 'bootstrap' ? 0o755 : 0o644)
+    zip.addBuffer(data, name, { mtime: fixed, mode: (s.symlink ? S_IFLNK : 0o100000) | perm })
+  }
+  zip.end()
+  const chunks: Buffer[] = []
+  for await (const c of zip.outputStream as AsyncIterable<Buffer>) chunks.push(c)
+  return Buffer.concat(chunks)
+}

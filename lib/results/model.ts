@@ -1,0 +1,97 @@
+import type {} from 'vitest'
+/**
+ * The result format shared by the suites (which record) and the reporters (which write).
+ * `results.json` is this `ResultsDocument`; its JSON Schema is `reports/results.schema.json`,
+ * documented in `reports/README.md`. Bump RESULTS_SCHEMA_VERSION on any breaking change.
+ */
+export const RESULTS_SCHEMA_VERSION = 1 as const
+
+/** Outcome of one (behaviour, shim, target) check. Ordered from least to most severe (roll-ups take the highest). */
+export const STATUSES = ['skip', 'unsupported', 'pass', 'expected-fail', 'unexpected-pass', 'fail', 'error'] as const
+export type Status = (typeof STATUSES)[number]
+
+/** RFC 2119 requirement level of a behaviour. */
+export type Level = 'MUST' | 'SHOULD' | 'MAY'
+
+/** What a conformance test attaches to its vitest task (`task.meta.conformance`); JSON-serialisable. */
+export interface ConformanceMeta {
+  behaviour: string
+  title: string
+  level: Level
+  suite: string
+  source: string
+  shim: string | null
+  target: string
+  /** Set when the wrapper decided the status itself (expected-fail, unexpected-pass, unsupported, error). */
+  status?: Status
+  expected?: unknown
+  observed?: unknown
+  /** Which documented variant was seen, where AWS documents more than one. */
+  variant?: string
+  reason?: string
+}
+
+export interface TestRecord {
+  /** Stable id: `<behaviour>/<shim>/<target>` for conformance tests, the vitest full name otherwise. */
+  id: string
+  /** Behaviour id from the catalogue, or null for the kit's own tests. */
+  behaviour: string | null
+  title: string
+  level: Level | null
+  suite: string
+  /** Test file, relative to the repository root. */
+  file: string
+  shim: string | null
+  target: string
+  status: Status
+  expected?: unknown
+  observed?: unknown
+  variant?: string
+  source?: string
+  reason?: string
+  /** First error message, for fail and error. */
+  message?: string
+  durationMs: number
+}
+
+export interface ShimSummary {
+  name: string
+  description: string
+  runtime: string
+  handler: string
+  capabilities: string[]
+  /** Folder the shim came from (absolute for shims outside the repository). */
+  folder: string
+  artifact?: { file: string; sha256: string; bytes: number }
+}
+
+export interface TargetSummary {
+  name: string
+  endpoint?: string
+  details: Record<string, unknown>
+}
+
+export interface ResultsDocument {
+  schemaVersion: typeof RESULTS_SCHEMA_VERSION
+  kit: { name: string; version: string; commit: string | null }
+  run: { startedAt: string; finishedAt: string; durationMs: number; node: string; platform: string; reason: string }
+  /** Effective configuration, secrets redacted. */
+  config: Record<string, unknown>
+  target: TargetSummary
+  shims: ShimSummary[]
+  summary: { total: number; byStatus: Record<Status, number> }
+  tests: TestRecord[]
+}
+
+/** Hand-off written by the global setup so the reporters (another module graph) know the shims and target. */
+export interface RunContext {
+  target: TargetSummary
+  shims: ShimSummary[]
+  startedAt: string
+}
+
+declare module 'vitest' {
+  interface TaskMeta {
+    conformance?: ConformanceMeta
+  }
+}
