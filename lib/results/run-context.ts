@@ -3,9 +3,12 @@ import path from 'node:path'
 import { type Config, resolveFromRoot } from '../config.js'
 import type { RunContext } from './model.js'
 
-/** The global setup and the reporters live in different module graphs; they meet through this file. */
+/**
+ * The global setup and the reporters live in different module graphs; they meet through this file. It sits in
+ * the output directory, so runs with different outputs (for example the kit's own nested runs) never mix.
+ */
 export function runContextPath(cfg: Config): string {
-  return path.join(resolveFromRoot(cfg.cacheDir), 'run-context.json')
+  return path.join(resolveFromRoot(cfg.outputDir), '.run-context.json')
 }
 
 export function writeRunContext(cfg: Config, ctx: RunContext): void {

@@ -111,8 +111,13 @@ export async function buildShim(shim: Shim, cacheRoot: string, log: (line: strin
   const data = fs.statSync(artifact).isDirectory() ? await zipDirectory(artifact) : fs.readFileSync(artifact)
   fs.writeFileSync(path.join(work, 'package.zip'), data)
   fs.rmSync(out, { recursive: true, force: true })
-  fs.rmSync(dir, { recursive: true, force: true })
-  fs.renameSync(work, dir)
+  try {
+    fs.renameSync(work, dir)
+  } catch (e) {
+    // Another run built the same content at the same time; its package is as good as ours.
+    fs.rmSync(work, { recursive: true, force: true })
+    if (!fs.existsSync(zipPath)) throw e
+  }
   const durationMs = performance.now() - started
   log(`built shim ${shim.manifest.name} in ${(durationMs / 1000).toFixed(1)} s (${data.length} bytes)`)
   return { zipPath, sha256: sha256(data), bytes: data.length, cached: false, durationMs }
