@@ -11,8 +11,6 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 
 export const TARGETS = ['embedded', 'localstack', 'aws'] as const
 export type TargetName = (typeof TARGETS)[number]
-export const PROFILES = ['quick', 'default', 'full'] as const
-export type ProfileName = (typeof PROFILES)[number]
 
 interface SettingBase {
   /** Variable name without the prefix. */
@@ -41,13 +39,9 @@ export const SETTINGS = {
     env: 'SHIMS', type: 'list', default: [],
     description: 'Comma-separated shims to test: names of folders in `shims/`, or paths to shim folders elsewhere. Empty means every folder in `shims/`.',
   },
-  profile: {
-    env: 'PROFILE', type: 'enum', values: PROFILES, default: 'default',
-    description: 'Sample-size profile: `quick` for a smoke run, `default` for `npm test`, `full` for the study-sized runs.',
-  },
   outputDir: { env: 'OUTPUT_DIR', type: 'string', default: 'output', description: 'Where `results.json`, `junit.xml` and `report.html` are written (relative to the repository root).' },
   cacheDir: { env: 'CACHE_DIR', type: 'string', default: '.cache', description: 'Where built shim artifacts are cached by content hash (relative to the repository root).' },
-  workDir: { env: 'WORK_DIR', type: 'string', default: '', description: 'Where the embedded target keeps function code and sandboxes. Empty means a fresh directory under the system temp dir, removed on exit.' },
+  workDir: { env: 'WORK_DIR', type: 'string', default: '', description: 'Where the embedded target keeps function code and sandboxes. Empty means a fresh directory under /var/tmp (or the system temp dir), removed on exit.' },
   strict: { env: 'STRICT', type: 'boolean', default: false, description: 'Count an unexpected pass (a test listed as expected to fail that passed) as a failure.' },
   maxSandboxes: {
     env: 'MAX_SANDBOXES', type: 'integer', default: 16, min: 1, max: 1000,

@@ -174,6 +174,7 @@ export class FunctionRegistry {
 
   async updateCode(raw: string, input: { ZipFile?: string }): Promise<FunctionRecord> {
     const fn = this.get(raw)
+    this.assertNoUpdateInProgress(fn)
     if (!input.ZipFile) fail(apiErrors.invalidParameter('Please provide a source for function code: ZipFile is required by the embedded target.'))
     const old = { codeDir: fn.codeDir, zipPath: fn.zipPath }
     Object.assign(fn, await this.storeCode(fn.name, input.ZipFile!))
@@ -186,12 +187,13 @@ export class FunctionRegistry {
 
   updateConfiguration(raw: string, input: CreateFunctionInput): FunctionRecord {
     const fn = this.get(raw)
-    if (input.Runtime !== undefined) fn.runtime = this.validateRuntime(input.Runtime)
-    if (input.Role !== undefined) {
-      if (!ROLE_PATTERN.test(input.Role)) fail(apiErrors.validation(input.Role, 'role', `Member must satisfy regular expression pattern: ${ROLE_PATTERN.source.slice(1, -1)}`))
-      fn.role = input.Role
-    }
+    this.assertNoUpdateInProgress(fn)
+    // Validate everything before changing anything: a rejected update leaves the function as it was.
+    const runtime = input.Runtime !== undefined ? this.validateRuntime(input.Runtime) : undefined
+    if (input.Role !== undefined && !ROLE_PATTERN.test(input.Role)) fail(apiErrors.validation(input.Role, 'role', `Member must satisfy regular expression pattern: ${ROLE_PATTERN.source.slice(1, -1)}`))
     const s = this.validateSettings(input)
+    if (runtime !== undefined) fn.runtime = runtime
+    if (input.Role !== undefined) fn.role = input.Role
     if (s.timeout !== undefined) fn.timeout = s.timeout
     if (s.memorySize !== undefined) fn.memorySize = s.memorySize
     if (s.env !== undefined) fn.env = s.env
@@ -203,8 +205,11 @@ export class FunctionRegistry {
   }
 
   /** A new revision: later invokes get fresh environments; LastUpdateStatus goes InProgress, then Successful. */
-  private bump(fn: FunctionRecord): void {
+  private assertNoUpdateInProgress(fn: FunctionRecord): void {
     if (fn.lastUpdateStatus === 'InProgress' && fn.state === 'Active') fail(apiErrors.conflict(`The operation cannot be performed at this time. An update is in progress for resource: ${fn.arn}`))
+  }
+
+  private bump(fn: FunctionRecord): void {
     fn.revision++
     fn.revisionId = crypto.randomUUID()
     fn.lastModified = lastModifiedNow()

@@ -80,7 +80,14 @@ export async function startEmbeddedTarget(o: EmbeddedTargetOptions = {}): Promis
     accountId: EMBEDDED_ACCOUNT_ID,
     onInternalError: (e) => console.error('[embedded target] internal error:', e),
   })
-  const endpoint = await server.listen(o.port ?? 0)
+  let endpoint: string
+  try {
+    endpoint = await server.listen(o.port ?? 0)
+  } catch (e) {
+    await registry.close()
+    if (ownWorkDir) fs.rmSync(workDir, { recursive: true, force: true })
+    throw e
+  }
   return {
     endpoint,
     region,

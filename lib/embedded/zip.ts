@@ -19,7 +19,19 @@ export async function extractZip(zip: Buffer, dest: string, limit = UNZIPPED_COD
     yauzl.fromBuffer(zip, { lazyEntries: true, validateEntrySizes: true }, (err, z) => (err || !z ? reject(new ZipError(err?.message ?? 'not a zip')) : resolve(z))),
   )
   fs.mkdirSync(dest, { recursive: true })
-  const root = path.resolve(dest)
+  const root = fs.realpathSync.native(dest)
+  const inside = (p: string): boolean => p === root || p.startsWith(root + path.sep)
+  /**
+   * Lexical checks are not enough once the archive has created symlinks: a chain of links that each look
+   * harmless can lead outside. So every write goes through a parent whose real path is checked on disk, with
+   * the kernel's realpath (Node's JS realpathSync folds "link/.." lexically and misses such chains).
+   */
+  const realParentInside = (target: string): boolean => {
+    let dir = path.dirname(target)
+    while (!fs.existsSync(dir)) dir = path.dirname(dir)
+    return inside(fs.realpathSync.native(dir))
+  }
+  const links: string[] = []
   let total = 0
   try {
     await new Promise<void>((resolve, reject) => {
@@ -29,7 +41,7 @@ export async function extractZip(zip: Buffer, dest: string, limit = UNZIPPED_COD
         void (async () => {
           const name = entry.fileName
           const target = path.resolve(root, name)
-          if (path.isAbsolute(name) || name.split(/[\\/]/).includes('..') || (target !== root && !target.startsWith(root + path.sep))) {
+          if (path.isAbsolute(name) || name.split(/[\\/]/).includes('..') || !inside(target) || !realParentInside(target)) {
             throw new ZipError(`entry "${name}" would be written outside the package`)
           }
           total += entry.uncompressedSize
@@ -49,6 +61,7 @@ export async function extractZip(zip: Buffer, dest: string, limit = UNZIPPED_COD
               throw new ZipError(`symlink "${name}" points outside the package`)
             }
             fs.symlinkSync(linkTarget, target)
+            links.push(target)
           } else {
             // Keep the permission bits the zip records (bootstrap must stay executable); default 0644.
             fs.writeFileSync(target, data, { mode: mode & 0o777 || 0o644 })
@@ -58,6 +71,16 @@ export async function extractZip(zip: Buffer, dest: string, limit = UNZIPPED_COD
       })
       zf.readEntry()
     })
+    // Links that resolve (through other links) to a place outside the package are refused too.
+    for (const link of links) {
+      let real: string
+      try {
+        real = fs.realpathSync.native(link)
+      } catch {
+        continue // dangling inside the package: harmless
+      }
+      if (!inside(real)) throw new ZipError(`symlink "${path.relative(root, link)}" resolves outside the package`)
+    }
   } finally {
     zf.close()
   }
