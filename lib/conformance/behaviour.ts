@@ -61,8 +61,10 @@ export function conformance(b: Behaviour, body: (ctx: ConformanceContext) => Pro
   const target = inject('target')
   const strict = inject('config').strict
   for (const shim of shims) {
-    test(`${shim.name} › ${b.id} ${b.title}`, { timeout: b.timeoutMs }, async (t) => {
-      const meta: ConformanceMeta = { behaviour: b.id, title: b.title, level: b.level, suite: b.suite, source: b.source, shim: shim.name, target: target.name }
+    const base: ConformanceMeta = { behaviour: b.id, title: b.title, level: b.level, suite: b.suite, source: b.source, shim: shim.name, target: target.name }
+    // Static meta reaches the reporters even when the test is skipped before its body runs.
+    test(`${shim.name} › ${b.id} ${b.title}`, { timeout: b.timeoutMs, meta: { conformance: base } }, async (t) => {
+      const meta: ConformanceMeta = { ...base }
       t.task.meta.conformance = meta
       const missing = (b.requires ?? []).filter((c) => !shim.capabilities.includes(c))
       if (missing.length > 0) {

@@ -1,0 +1,43 @@
+/** Validates a results document against results.schema.json plus the cross-field rules a schema cannot express. */
+import fs from 'node:fs'
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js'
+import { STATUSES } from '../lib/results/model.js'
+
+export const RESULTS_SCHEMA_URL = new URL('./results.schema.json', import.meta.url)
+
+export interface ValidationResult {
+  valid: boolean
+  errors: string[]
+}
+
+let compiled: ValidateFunction | undefined
+
+function validator(): ValidateFunction {
+  if (!compiled) {
+    const schema = JSON.parse(fs.readFileSync(RESULTS_SCHEMA_URL, 'utf8')) as object
+    compiled = new Ajv2020({ allErrors: true, strict: true }).compile(schema)
+  }
+  return compiled
+}
+
+function describe(e: ErrorObject): string {
+  const where = e.instancePath === '' ? '(document)' : e.instancePath
+  const extra = e.keyword === 'additionalProperties' ? ` (${String((e.params as { additionalProperty?: unknown }).additionalProperty)})`
+    : e.keyword === 'enum' ? ` (${JSON.stringify((e.params as { allowedValues?: unknown }).allowedValues)})`
+    : ''
+  return `${where} ${e.message ?? e.keyword}${extra}`
+}
+
+/** Schema errors first; the summary is checked against the tests only when the shape is right. */
+export function validateResults(doc: unknown): ValidationResult {
+  const validate = validator()
+  if (!validate(doc)) return { valid: false, errors: (validate.errors ?? []).map(describe) }
+  const d = doc as { summary: { total: number; byStatus: Record<string, number> }; tests: { status: string }[] }
+  const errors: string[] = []
+  if (d.summary.total !== d.tests.length) errors.push(`/summary/total is ${d.summary.total} but there are ${d.tests.length} tests`)
+  for (const s of STATUSES) {
+    const n = d.tests.filter((t) => t.status === s).length
+    if (d.summary.byStatus[s] !== n) errors.push(`/summary/byStatus/${s} is ${d.summary.byStatus[s]} but ${n} tests have that status`)
+  }
+  return { valid: errors.length === 0, errors }
+}
