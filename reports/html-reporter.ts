@@ -2,11 +2,11 @@
  * Writes `<CONFORMANCE_OUTPUT_DIR>/report.html`: one self-contained page (inline CSS, no script, no external
  * resource, no outbound link) that reads well with JavaScript disabled and prints cleanly.
  */
-import type { Reporter, SerializedError, TestModule, TestRunEndReason } from 'vitest/node'
+import type { SerializedError, TestModule, TestRunEndReason } from 'vitest/node'
 import { redact } from '../lib/config.js'
 import { type ResultsDocument, type Status, STATUSES, type TestRecord } from '../lib/results/model.js'
 import { closingCounts, closingLine, countByStatus, isStrict, OUTPUT_FILES, STATUS_MEANING, worstStatus } from './collect.js'
-import { RunTracker, writeRunOutput } from './output.js'
+import { RunEndReporter, writeRunOutput } from './output.js'
 
 export interface HtmlOptions {
   /** File name inside the output directory, or an absolute path. Default `report.html`. */
@@ -428,30 +428,14 @@ This file is self-contained: no scripts, no external resources, secrets redacted
 `
 }
 
-export default class HtmlReporter implements Reporter {
-  private readonly run: RunTracker
-
-  constructor(options: HtmlOptions = {}) {
-    const env = options.env ?? process.env
-    this.run = new RunTracker((testModules, unhandledErrors, reason) => {
-      const run = { testModules, unhandledErrors, reason, startedAt: this.run.startedAt, env }
-      writeRunOutput(options.fileName ?? OUTPUT_FILES.html, run, (doc) => renderHtml(doc, { env }))
-    })
+export default class HtmlReporter extends RunEndReporter {
+  constructor(private readonly options: HtmlOptions = {}) {
+    super()
   }
 
-  onTestRunStart(): void {
-    this.run.start()
-  }
-
-  onTestModuleQueued(testModule: TestModule): void {
-    this.run.add(testModule)
-  }
-
-  onTestModuleCollected(testModule: TestModule): void {
-    this.run.add(testModule)
-  }
-
-  onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>, reason: TestRunEndReason): void {
-    this.run.end(testModules, unhandledErrors, reason)
+  protected finish(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>, reason: TestRunEndReason): void {
+    const env = this.options.env ?? process.env
+    const run = { testModules, unhandledErrors, reason, startedAt: this.run.startedAt, env }
+    writeRunOutput(this.options.fileName ?? OUTPUT_FILES.html, run, (doc) => renderHtml(doc, { env }))
   }
 }

@@ -2,11 +2,11 @@
  * Writes `<CONFORMANCE_OUTPUT_DIR>/junit.xml`: one <testsuite> per test file, one <testcase> per test, with the
  * kit version, target and effective configuration as properties so a CI dashboard shows what was run.
  */
-import type { Reporter, SerializedError, TestModule, TestRunEndReason } from 'vitest/node'
+import type { SerializedError, TestModule, TestRunEndReason } from 'vitest/node'
 import { redact } from '../lib/config.js'
 import type { ResultsDocument, TestRecord } from '../lib/results/model.js'
 import { isStrict, OUTPUT_FILES } from './collect.js'
-import { RunTracker, writeRunOutput } from './output.js'
+import { RunEndReporter, writeRunOutput } from './output.js'
 
 export interface JunitOptions {
   /** File name inside the output directory, or an absolute path. Default `junit.xml`. */
@@ -148,30 +148,14 @@ export function renderJunit(input: ResultsDocument, options: RenderJunitOptions 
   return ['<?xml version="1.0" encoding="UTF-8"?>', root, ...suites, '</testsuites>', ''].join('\n')
 }
 
-export default class JunitReporter implements Reporter {
-  private readonly run: RunTracker
-
-  constructor(options: JunitOptions = {}) {
-    const env = options.env ?? process.env
-    this.run = new RunTracker((testModules, unhandledErrors, reason) => {
-      const run = { testModules, unhandledErrors, reason, startedAt: this.run.startedAt, env }
-      writeRunOutput(options.fileName ?? OUTPUT_FILES.junit, run, (doc) => renderJunit(doc, { env }))
-    })
+export default class JunitReporter extends RunEndReporter {
+  constructor(private readonly options: JunitOptions = {}) {
+    super()
   }
 
-  onTestRunStart(): void {
-    this.run.start()
-  }
-
-  onTestModuleQueued(testModule: TestModule): void {
-    this.run.add(testModule)
-  }
-
-  onTestModuleCollected(testModule: TestModule): void {
-    this.run.add(testModule)
-  }
-
-  onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>, reason: TestRunEndReason): void {
-    this.run.end(testModules, unhandledErrors, reason)
+  protected finish(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>, reason: TestRunEndReason): void {
+    const env = this.options.env ?? process.env
+    const run = { testModules, unhandledErrors, reason, startedAt: this.run.startedAt, env }
+    writeRunOutput(this.options.fileName ?? OUTPUT_FILES.junit, run, (doc) => renderJunit(doc, { env }))
   }
 }

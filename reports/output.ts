@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs'
 import path from 'node:path'
-import type { SerializedError, TestModule, TestRunEndReason } from 'vitest/node'
+import type { Reporter, SerializedError, TestModule, TestRunEndReason } from 'vitest/node'
 import { type Config, loadConfig } from '../lib/config.js'
 import type { ResultsDocument } from '../lib/results/model.js'
 import { readRunContext } from '../lib/results/run-context.js'
@@ -62,6 +62,32 @@ export class RunTracker {
     this.ended = true
     for (const s of SIGNALS) process.off(s, this.onSignal)
     this.onEnd(testModules, unhandledErrors, reason)
+  }
+}
+
+/**
+ * The hook plumbing every kit reporter shares: it tracks the run (including Ctrl-C, where vitest skips
+ * onTestRunEnd) and calls `finish` exactly once with the run's modules.
+ */
+export abstract class RunEndReporter implements Reporter {
+  protected readonly run: RunTracker = new RunTracker((m, e, r) => this.finish(m, e, r))
+
+  protected abstract finish(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>, reason: TestRunEndReason): void
+
+  onTestRunStart(): void {
+    this.run.start()
+  }
+
+  onTestModuleQueued(testModule: TestModule): void {
+    this.run.add(testModule)
+  }
+
+  onTestModuleCollected(testModule: TestModule): void {
+    this.run.add(testModule)
+  }
+
+  onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>, reason: TestRunEndReason): void {
+    this.run.end(testModules, unhandledErrors, reason)
   }
 }
 

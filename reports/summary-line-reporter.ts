@@ -4,10 +4,10 @@
  * onTestRunEnd in list order and all of this is synchronous, so this output comes after theirs.
  */
 import fs from 'node:fs'
-import type { Reporter, SerializedError, TestModule, TestRunEndReason } from 'vitest/node'
+import type { SerializedError, TestModule, TestRunEndReason } from 'vitest/node'
 import { type Config, loadConfig } from '../lib/config.js'
 import { closingCounts, closingLine, collectRecords, countByStatus, OUTPUT_FILES, reportFailure } from './collect.js'
-import { outputPath, RunTracker } from './output.js'
+import { outputPath, RunEndReporter } from './output.js'
 
 export interface SummaryLineOptions {
   /** Output file names to list (inside the output directory, or absolute). Default: the three outputs. */
@@ -16,30 +16,12 @@ export interface SummaryLineOptions {
   env?: NodeJS.ProcessEnv
 }
 
-export default class SummaryLineReporter implements Reporter {
-  private readonly run: RunTracker
-
+export default class SummaryLineReporter extends RunEndReporter {
   constructor(private readonly options: SummaryLineOptions = {}) {
-    this.run = new RunTracker((testModules, unhandledErrors, reason) => this.print(testModules, unhandledErrors, reason))
+    super()
   }
 
-  onTestRunStart(): void {
-    this.run.start()
-  }
-
-  onTestModuleQueued(testModule: TestModule): void {
-    this.run.add(testModule)
-  }
-
-  onTestModuleCollected(testModule: TestModule): void {
-    this.run.add(testModule)
-  }
-
-  onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>, reason: TestRunEndReason): void {
-    this.run.end(testModules, unhandledErrors, reason)
-  }
-
-  private print(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>, reason: TestRunEndReason): void {
+  protected finish(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>, reason: TestRunEndReason): void {
     const env = this.options.env ?? process.env
     const lines: string[] = []
     let cfg: Config
