@@ -133,3 +133,52 @@ export async function zipFiles(files: Record<string, string | Buffer | { data: s
   for await (const c of zip.outputStream as AsyncIterable<Buffer>) chunks.push(c)
   return Buffer.concat(chunks)
 }
+
+export interface ZipEntryInfo {
+  name: string
+  /** Unix mode from the external attributes (0 when the zip records none). */
+  mode: number
+  size: number
+  isDirectory: boolean
+  isSymlink: boolean
+}
+
+/** Lists a zip's entries without extracting them (for package inspection). */
+export async function listZip(zip: Buffer): Promise<ZipEntryInfo[]> {
+  const zf = await new Promise<yauzl.ZipFile>((resolve, reject) =>
+    yauzl.fromBuffer(zip, { lazyEntries: true }, (err, z) => (err || !z ? reject(new ZipError(err?.message ?? 'not a zip')) : resolve(z))),
+  )
+  const out: ZipEntryInfo[] = []
+  await new Promise<void>((resolve, reject) => {
+    zf.on('error', reject)
+    zf.on('end', () => resolve())
+    zf.on('entry', (e: yauzl.Entry) => {
+      const mode = (e.externalFileAttributes >>> 16) & 0xffff
+      out.push({ name: e.fileName, mode, size: e.uncompressedSize, isDirectory: e.fileName.endsWith('/') || (mode & S_IFMT) === S_IFDIR, isSymlink: (mode & S_IFMT) === S_IFLNK })
+      zf.readEntry()
+    })
+    zf.readEntry()
+  })
+  zf.close()
+  return out
+}
+
+/** Reads one file's bytes from a zip (null when absent). */
+export async function readZipEntry(zip: Buffer, name: string): Promise<Buffer | null> {
+  const zf = await new Promise<yauzl.ZipFile>((resolve, reject) =>
+    yauzl.fromBuffer(zip, { lazyEntries: true }, (err, z) => (err || !z ? reject(new ZipError(err?.message ?? 'not a zip')) : resolve(z))),
+  )
+  try {
+    return await new Promise<Buffer | null>((resolve, reject) => {
+      zf.on('error', reject)
+      zf.on('end', () => resolve(null))
+      zf.on('entry', (e: yauzl.Entry) => {
+        if (e.fileName === name) readEntry(zf, e).then(resolve, reject)
+        else zf.readEntry()
+      })
+      zf.readEntry()
+    })
+  } finally {
+    zf.close()
+  }
+}

@@ -25,6 +25,7 @@ export interface ShimInfo {
   description: string
   runtime: string
   handler: string
+  architectures: string[]
   capabilities: Capability[]
   environment: Record<string, string>
   folder: string

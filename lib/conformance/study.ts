@@ -1,0 +1,53 @@
+/**
+ * What the 2017 study compared across shims, read off one failing invoke: the error the caller sees, whether a
+ * Go stack trace survives (in the payload or in the log), and whether the next invoke is served.
+ */
+import type { DeployedFunction, InvokeObservation } from '../deploy.js'
+
+export interface FailureView {
+  /** One line for the comparison table. */
+  summary: string
+  functionError: string | null
+  errorType: string | null
+  errorMessage: string | null
+  goTraceInPayload: boolean
+  goTraceInLog: boolean
+  answeredInMs: number
+  nextInvokeOk: boolean
+}
+
+/** Go frames look like `probes/panic.go` paths or `goroutine N [running]:` headers. */
+const GO_TRACE = /probes\/[a-z_]+\.go|goroutine \d+ \[/
+
+export async function observeFailure(fn: DeployedFunction, failing: InvokeObservation): Promise<FailureView> {
+  const next = await fn.invoke({ probe: 'state' })
+  const p = (failing.json ?? {}) as Record<string, unknown>
+  const errorType = typeof p.errorType === 'string' ? p.errorType : null
+  const errorMessage = typeof p.errorMessage === 'string' ? p.errorMessage : failing.text.slice(0, 300)
+  const inPayload = GO_TRACE.test(failing.text)
+  const inLog = failing.logLines.some((l) => GO_TRACE.test(l))
+  const trace = inPayload ? 'Go trace in payload' : inLog ? 'Go trace in log only' : 'no Go trace'
+  const outcome = failing.functionError ? `${errorType ?? '(no errorType)'}: ${shorten(errorMessage ?? '')}` : `SUCCESS (${shorten(failing.text)})`
+  return {
+    summary: `${outcome}; ${trace}; next invoke ${next.functionError === undefined ? 'served' : 'failed'}`,
+    functionError: failing.functionError ?? null,
+    errorType,
+    errorMessage,
+    goTraceInPayload: inPayload,
+    goTraceInLog: inLog,
+    answeredInMs: Math.round(failing.clientMs),
+    nextInvokeOk: next.functionError === undefined,
+  }
+}
+
+/** Request ids differ on every run; the table shows the message without them. */
+const shorten = (raw: string): string => {
+  const s = raw.replace(/RequestId: [0-9a-f-]{36} Error: /, '')
+  return s.length > 90 ? `${s.slice(0, 87)}…` : s
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length === 0 ? Number.NaN : s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
+}
