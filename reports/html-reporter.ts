@@ -7,6 +7,7 @@ import { redact } from '../lib/config.js'
 import { type ResultsDocument, type Status, STATUSES, type TestRecord } from '../lib/results/model.js'
 import { closingCounts, closingLine, countByStatus, isStrict, OUTPUT_FILES, STATUS_MEANING, worstStatus } from './collect.js'
 import { RunEndReporter, writeRunOutput } from './output.js'
+import { comparisonSection } from './study-comparison.js'
 
 export interface HtmlOptions {
   /** File name inside the output directory, or an absolute path. Default `report.html`. */
@@ -237,6 +238,24 @@ ${rows.join('\n')}
 </section>`
 }
 
+/** The target's own description: isolation, enforcement, and which local interpreter stood in for each runtime. */
+function targetTable(doc: ResultsDocument): string {
+  const entries = Object.entries(doc.target.details)
+  if (entries.length === 0) return ''
+  const value = (v: unknown): string =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? `<table class="narrow">${Object.entries(v as Record<string, unknown>).map(([k, x]) => `<tr><th scope="row"><code>${esc(k)}</code></th><td>${esc(typeof x === 'string' ? x : JSON.stringify(x))}</td></tr>`).join('')}</table>`
+      : esc(typeof v === 'string' ? v : JSON.stringify(v))
+  return `<section aria-labelledby="h-target">
+<h2 id="h-target">Target <span class="sub">${esc(doc.target.name)}</span></h2>
+<table>
+<tbody>
+${entries.map(([k, v]) => `<tr><th scope="row">${esc(k)}</th><td>${value(v)}</td></tr>`).join('\n')}
+</tbody>
+</table>
+</section>`
+}
+
 function kitTests(kit: ReadonlyArray<TestRecord>): string {
   if (kit.length === 0) return ''
   const bySuite = new Map<string, TestRecord[]>()
@@ -335,6 +354,8 @@ th,td{text-align:left;vertical-align:top;padding:5px 10px;border-bottom:1px soli
 thead th{background:var(--soft);font-weight:600;border-bottom:2px solid var(--line)}
 tbody tr:hover{background:#f6f8fa}
 td.num,th.num{text-align:right;white-space:nowrap}
+.small{font-size:12px}
+table.study td{vertical-align:top;min-width:140px}
 .matrix-wrap{overflow:auto;max-height:80vh;border:1px solid var(--line);border-radius:6px}
 .matrix{margin:0}
 .matrix thead th{position:sticky;top:0;z-index:2}
@@ -391,8 +412,11 @@ export function renderHtml(input: ResultsDocument, options: RenderHtmlOptions = 
   const title = `Conformance report: ${doc.kit.name} ${doc.kit.version}, target ${doc.target.name}`
   const nav = [
     ['h-summary', 'Summary'],
-    ...(conformance.length > 0 ? [['h-matrix', 'Matrix'], ['h-details', 'Details']] : [['h-matrix', 'Matrix']]),
+    ['h-matrix', 'Matrix'],
+    ...(doc.tests.some((t) => t.suite === 'study') ? [['h-study', 'Shim comparison']] : []),
+    ...(conformance.length > 0 ? [['h-details', 'Details']] : []),
     ['h-shims', 'Shims'],
+    ...(Object.keys(doc.target.details).length > 0 ? [['h-target', 'Target']] : []),
     ...(kit.length > 0 ? [['h-kit', 'Kit tests']] : []),
     ['h-config', 'Configuration'],
   ].map(([id, label]) => `<a href="#${id}">${label}</a>`).join('')
@@ -413,8 +437,10 @@ ${header(doc, strict)}
 <main>
 ${meter(doc)}
 ${matrix(doc, conformance, anchor, strict)}
+${comparisonSection(doc, esc, (st) => badge(st))}
 ${details(conformance, anchor)}
 ${shimTable(doc)}
+${targetTable(doc)}
 ${kitTests(kit)}
 ${configTable(doc)}
 </main>
