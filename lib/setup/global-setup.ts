@@ -31,7 +31,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     if (built.cached) say(`shim ${shim.manifest.name}: using cached package ${path.relative(process.cwd(), built.zipPath)}`)
     const m = shim.manifest
     shims.push({
-      name: m.name, description: m.description, runtime: m.runtime, handler: m.handler, capabilities: m.capabilities,
+      name: m.name, description: m.description, runtime: m.runtime, handler: m.handler, architectures: m.architectures, capabilities: m.capabilities,
       environment: m.environment, folder: shim.folder, zipPath: built.zipPath, sha256: built.sha256, bytes: built.bytes,
       expectations: shim.expectations,
     })
