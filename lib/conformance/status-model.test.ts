@@ -54,13 +54,18 @@ function fixtureCopy(edit: (dir: string) => void): string {
 
 describe('status model, end to end with a shim that drops stderr', () => {
   test.concurrent('a failing behaviour fails the run (non-zero exit) and results.json validates', { timeout: 180_000 }, async () => {
-    const run = await nestedRun(FIXTURE)
+    // A copy outside the repository, added through CONFORMANCE_SHIMS as a shim author's would be.
+    const dir = fixtureCopy(() => {})
+    const run = await nestedRun(dir)
+    fs.rmSync(dir, { recursive: true, force: true })
     const logs = run.doc.tests.find((t) => t.behaviour === 'ROBUST-LOGS-001')
     expect(validateResults(run.doc)).toEqual({ valid: true, errors: [] })
     expect(logs?.status, run.output).toBe('fail')
     expect(logs?.shim).toBe('stderr-dropped')
     expect(run.exitCode).not.toBe(0)
     expect(run.output).toMatch(/^0 passed, 1 failed, 0 skipped$/m)
+    // The failing test's name says which behaviour broke.
+    expect(run.output).toMatch(/FAIL .*stderr-dropped › ROBUST-LOGS-001 stdout and stderr lines reach/)
   })
 
   test.concurrent('a departure listed in expectations.yaml is reported expected-fail and the run passes', { timeout: 180_000 }, async () => {
