@@ -10,7 +10,7 @@ export const behaviour = defineBehaviour({
 })
 
 const TICK_MS = 10
-const IDLE_MS = 1000
+const IDLE_MS = 2000
 
 conformance(behaviour, async (t) => {
   const fn = await t.deploy({ probe: 'background' })
@@ -20,10 +20,11 @@ conformance(behaviour, async (t) => {
   const s = started.json as { count: number; nowMs: number }
   const r = read.json as { count: number; nowMs: number; started: boolean }
   const ticksWhileIdle = r.count - s.count
-  // Running freely the counter would gain about IDLE_MS / TICK_MS; frozen it gains only during the two invokes.
+  // Running freely the counter would gain about IDLE_MS / TICK_MS; frozen it gains only while the two invokes
+  // run, which on a loaded machine can take a while: a quarter of the free-running count separates the two.
   const unfrozen = IDLE_MS / TICK_MS
-  t.expect({ started: true, ticksWhileIdle: `< ${unfrozen / 10} (unfrozen: about ${unfrozen})` })
+  t.expect({ started: true, ticksWhileIdle: `< ${unfrozen / 4} (unfrozen: about ${unfrozen})` })
   t.observe({ started: r.started, ticksWhileIdle, wallGapMs: r.nowMs - s.nowMs })
   expect(r.started).toBe(true)
-  expect(ticksWhileIdle).toBeLessThan(unfrozen / 10)
+  expect(ticksWhileIdle).toBeLessThan(unfrozen / 4)
 })
