@@ -18,7 +18,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { REPO_ROOT } from '../config.js'
 import { lambdaClient, type TargetInfo } from '../targets/target.js'
 
-const TSX = path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx')
 const START_TIMEOUT_MS = 100_000
 const ECHO = { probe: 'echo', args: { hello: 'world' } }
 
@@ -46,7 +45,9 @@ interface Serve {
 }
 
 function startServe(): Serve {
-  const child = spawn(TSX, ['lib/cli/serve.ts', '--port', '0'], {
+  // `node --import tsx` runs the server in this very process: the tsx CLI would put a relay process in between
+  // that turns a slow SIGTERM acknowledgement on a busy machine into exit 143.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'lib/cli/serve.ts', '--port', '0'], {
     cwd: REPO_ROOT,
     env: childEnv({ AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }),
     stdio: ['pipe', 'pipe', 'pipe'],

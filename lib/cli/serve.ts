@@ -9,6 +9,7 @@
 import net from 'node:net'
 import { ConfigError, loadConfig, resolveFromRoot } from '../config.js'
 import { type EmbeddedTarget, EMBEDDED_ACCOUNT_ID, startEmbeddedTarget } from '../embedded/index.js'
+import { ensurePythonVenv, PythonVenvError } from '../embedded/python-venv.js'
 import { buildShim } from '../shims/build.js'
 import { discoverShims, type Shim } from '../shims/manifest.js'
 
@@ -106,6 +107,19 @@ async function buildAll(cfg: ReturnType<typeof loadConfig>): Promise<BuiltShim[]
   return out
 }
 
+/** The venv python3.* functions run in (cached); without Python, serve still runs the other runtimes. */
+async function pythonVenvOrNote(cacheRoot: string): Promise<string | undefined> {
+  try {
+    const venv = await ensurePythonVenv(cacheRoot, { log: err })
+    if (venv.cached) err(`python venv: using cached ${venv.dir}`)
+    return venv.dir
+  } catch (e) {
+    if (!(e instanceof PythonVenvError)) throw e
+    err(`note: python3.* runtimes are unavailable: ${e.message}`)
+    return undefined
+  }
+}
+
 function shellQuote(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`
 }
@@ -131,6 +145,10 @@ function connectionBlock(t: EmbeddedTarget, built: BuiltShim[], ownWorkDir: bool
   L.push('Credentials: any (signatures are not checked); the examples use conformance/conformance')
   L.push(`Work dir: ${String(t.details.workDir ?? '')}${ownWorkDir ? ' (removed when serve stops)' : ''}`)
   L.push(`Sandbox /tmp: ${String(t.details.tmpIsolation ?? '')}`)
+  L.push('Runtimes (what runs them here):')
+  const byInterpreter = new Map<string, string[]>()
+  for (const [id, what] of Object.entries(t.details.runtimes as Record<string, string>)) byInterpreter.set(what, [...(byInterpreter.get(what) ?? []), id])
+  for (const [what, ids] of byInterpreter) L.push(`  ${ids.join(', ')}: ${what}`)
   L.push('')
   if (built.length > 0) {
     L.push('Shim packages (deploy with the runtime and handler shown; select a probe with PROBE, see go-handlers/README.md):')
@@ -203,10 +221,12 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const built = o.build ? await buildAll(cfg) : []
+  const pythonVenv = await pythonVenvOrNote(resolveFromRoot(cfg.cacheDir))
 
   let target: EmbeddedTarget
   try {
     target = await startEmbeddedTarget({
+      pythonVenv,
       region: cfg.region,
       port: o.port,
       workDir: cfg.workDir ? resolveFromRoot(cfg.workDir) : undefined,

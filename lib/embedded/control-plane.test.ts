@@ -51,7 +51,8 @@ let client: LambdaClient
 /** A second target whose functions stay Pending / InProgress for a while, to observe the states. */
 let slow: EmbeddedTarget
 let slowClient: LambdaClient
-const SLOW_PENDING_MS = 300
+// Long enough that a second update reliably lands inside the first one's InProgress window on a busy machine.
+const SLOW_PENDING_MS = 1500
 let outside: string
 
 beforeAll(async () => {

@@ -17,7 +17,7 @@ import {
 } from '../lambda/protocol.js'
 import { LogStore } from './log-store.js'
 import { FunctionPool, type PoolOptions } from './pool.js'
-import { DEPRECATED_RUNTIMES, RUNTIMES } from './runtimes.js'
+import { DEPRECATED_RUNTIMES, type RuntimeTable, runtimeTable } from './runtimes.js'
 import type { FunctionSnapshot } from './sandbox.js'
 import { extractZip, ZipError } from './zip.js'
 
@@ -87,6 +87,8 @@ export interface RegistryOptions extends Omit<PoolOptions, 'root'> {
   accountId: string
   /** How long a new or updated function stays Pending/InProgress (AWS: about a second). */
   pendingMs: number
+  /** The runtimes this target runs (default: those that need no configuration). */
+  runtimes?: RuntimeTable
 }
 
 /** Lambda prints LastModified as `2026-11-27T12:00:00.000+0000`. */
@@ -95,8 +97,10 @@ const lastModifiedNow = (): string => new Date().toISOString().replace('Z', '+00
 export class FunctionRegistry {
   private readonly functions = new Map<string, FunctionRecord>()
   private codeCounter = 0
+  private readonly runtimes: RuntimeTable
 
   constructor(private readonly opts: RegistryOptions) {
+    this.runtimes = opts.runtimes ?? runtimeTable()
     fs.mkdirSync(path.join(opts.workDir, 'code'), { recursive: true })
     fs.mkdirSync(path.join(opts.workDir, 'sandboxes'), { recursive: true })
   }
@@ -240,7 +244,7 @@ export class FunctionRegistry {
       name: fn.name,
       arn: fn.arn,
       revision: fn.revision,
-      runtime: RUNTIMES[fn.runtime]!,
+      runtime: this.runtimes.specs[fn.runtime]!,
       handler: fn.handler,
       timeoutS: fn.timeout,
       memoryMb: fn.memorySize,
@@ -256,8 +260,10 @@ export class FunctionRegistry {
     if (DEPRECATED_RUNTIMES.has(runtime!)) {
       fail(apiErrors.invalidParameter(`The runtime parameter of ${runtime} is no longer supported for creating or updating AWS Lambda functions. We recommend you use a supported runtime while creating or updating functions.`))
     }
-    if (!RUNTIMES[runtime!]) {
-      fail(apiErrors.invalidParameter(`Value ${runtime} at 'runtime' is not supported by the embedded target; supported: ${Object.keys(RUNTIMES).join(', ')}`))
+    const unavailable = this.runtimes.unavailable[runtime!]
+    if (unavailable) fail(apiErrors.invalidParameter(unavailable))
+    if (!this.runtimes.specs[runtime!]) {
+      fail(apiErrors.invalidParameter(`Value ${runtime} at 'runtime' is not supported by the embedded target; supported: ${Object.keys(this.runtimes.specs).join(', ')}`))
     }
     return runtime!
   }

@@ -5,6 +5,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { FunctionRegistry } from './functions.js'
 import { LogStore } from './log-store.js'
+import { runtimeTable } from './runtimes.js'
 import { LambdaApiServer } from './server.js'
 
 export const EMBEDDED_ACCOUNT_ID = '000000000000'
@@ -22,6 +23,11 @@ export interface EmbeddedTargetOptions {
   pendingMs?: number
   /** Force (true/false) or auto-detect (undefined) private /tmp mounts for sandboxes. */
   isolateTmp?: boolean
+  /**
+   * A Python venv with awslambdaric (`ensurePythonVenv` in python-venv.ts makes one) that runs python3.*
+   * functions; without it CreateFunction rejects those runtimes and says how to enable them.
+   */
+  pythonVenv?: string
 }
 
 export interface EmbeddedTarget {
@@ -56,6 +62,8 @@ function defaultWorkParent(): string {
 
 export async function startEmbeddedTarget(o: EmbeddedTargetOptions = {}): Promise<EmbeddedTarget> {
   const region = o.region ?? 'us-east-1'
+  // Before anything is created: a bad venv path is the caller's error.
+  const runtimes = runtimeTable({ pythonVenv: o.pythonVenv })
   const ownWorkDir = !o.workDir
   const workDir = o.workDir ?? fs.mkdtempSync(path.join(defaultWorkParent(), 'glc-embedded-'))
   const logStore = new LogStore()
@@ -72,6 +80,7 @@ export async function startEmbeddedTarget(o: EmbeddedTargetOptions = {}): Promis
     asyncRetryDelaysMs: o.asyncRetryDelaysMs ?? [60_000, 120_000],
     initTimeoutMs: o.initTimeoutMs,
     pendingMs: o.pendingMs ?? 50,
+    runtimes,
   })
   const server = new LambdaApiServer({
     registry,
@@ -99,6 +108,11 @@ export async function startEmbeddedTarget(o: EmbeddedTargetOptions = {}): Promis
       memoryEnforcement: 'resident memory of the sandbox process group, sampled every 20 ms',
       freeze: 'SIGSTOP/SIGCONT of the sandbox process group',
       workDir,
+      // Which local interpreter stands in for which Lambda runtime.
+      runtimes: {
+        ...Object.fromEntries(Object.values(runtimes.specs).map((r) => [r.id, r.interpreter])),
+        ...Object.fromEntries(Object.keys(runtimes.unavailable).map((id) => [id, 'unavailable (no Python venv configured)'])),
+      },
     },
     async close() {
       await server.close()

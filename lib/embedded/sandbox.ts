@@ -24,7 +24,7 @@ import {
 import { BodyTooLargeError, readBody, sendJson } from './http-util.js'
 import type { LogStore } from './log-store.js'
 import { signalGroup, watchMemory } from './process-tree.js'
-import type { RuntimeSpec } from './runtimes.js'
+import { LAMBDA_PATH, type RuntimeSpec } from './runtimes.js'
 
 /** Configuration frozen into a sandbox when it starts (a configuration change retires old sandboxes). */
 export interface FunctionSnapshot {
@@ -145,11 +145,11 @@ export class Sandbox {
     this.initStart = performance.now()
 
     const result = new Promise<InitResult>((resolve) => (this.initWaiter = resolve))
-    const launch = this.fn.runtime.launch(taskDir, this.fn.handler)
+    const launch = this.fn.runtime.launch(taskDir, this.fn.handler, this.fn.memoryMb)
     if ('error' in launch) {
       this.finishInit({ ok: false, errorType: 'Runtime.InvalidEntrypoint', payload: platformErrors.invalidEntrypoint('', launch.error), status: 'error', elapsedMs: 0 })
     } else {
-      this.spawnRuntime(launch.command, launch.args, taskDir, tmpDir)
+      this.spawnRuntime(launch.command, launch.args, launch.env ?? {}, taskDir, tmpDir)
     }
     const timer = setTimeout(() => {
       this.finishInit({ ok: false, errorType: 'Runtime.Unknown', payload: Buffer.alloc(0), status: 'timeout', elapsedMs: performance.now() - this.initStart })
@@ -173,8 +173,8 @@ export class Sandbox {
     w?.(r)
   }
 
-  private spawnRuntime(command: string, args: string[], taskDir: string, tmpDir: string): void {
-    const env = this.environment(taskDir, tmpDir)
+  private spawnRuntime(command: string, args: string[], runtimeEnv: Record<string, string>, taskDir: string, tmpDir: string): void {
+    const env = this.environment(taskDir, tmpDir, runtimeEnv)
     // With a private mount namespace the runtime sees its own directory as /tmp; otherwise TMPDIR points there.
     const [cmd, argv] = this.opts.isolateTmp
       ? ['unshare', ['--mount', '--propagation', 'private', '--', '/bin/sh', '-c', 'mount --bind "$0" /tmp && exec "$@"', tmpDir, command, ...args]]
@@ -199,10 +199,13 @@ export class Sandbox {
     this.drainTimer.unref()
   }
 
-  /** Lambda's documented variables plus the function's own; nothing from the host (LB §1.1). */
-  private environment(taskDir: string, tmpDir: string): Record<string, string> {
+  /**
+   * Lambda's documented variables, then the runtime's (AWS_EXECUTION_ENV and interpreter paths of managed
+   * runtimes), then the function's own; nothing from the host (LB §1.1).
+   */
+  private environment(taskDir: string, tmpDir: string, runtimeEnv: Record<string, string>): Record<string, string> {
     const env: Record<string, string> = {
-      PATH: '/usr/local/bin:/usr/bin/:/bin:/opt/bin',
+      PATH: LAMBDA_PATH,
       LD_LIBRARY_PATH: `/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:${taskDir}:${taskDir}/lib:/opt/lib`,
       LANG: 'en_US.UTF-8',
       TZ: ':UTC',
@@ -224,7 +227,7 @@ export class Sandbox {
       AWS_SESSION_TOKEN: crypto.randomBytes(48).toString('base64'),
     }
     if (!this.opts.isolateTmp) env.TMPDIR = tmpDir
-    return { ...env, ...this.fn.env }
+    return { ...env, ...runtimeEnv, ...this.fn.env }
   }
 
   // ------------------------------------------------------------------ invoke

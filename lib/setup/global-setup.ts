@@ -6,6 +6,7 @@ import path from 'node:path'
 import type { TestProject } from 'vitest/node'
 import { ConfigError, effectiveConfig, loadConfig, resolveFromRoot } from '../config.js'
 import { startEmbeddedTarget } from '../embedded/index.js'
+import { ensurePythonVenv, PythonVenvError } from '../embedded/python-venv.js'
 import { writeRunContext } from '../results/run-context.js'
 import { buildShim } from '../shims/build.js'
 import { discoverShims } from '../shims/manifest.js'
@@ -42,7 +43,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (cfg.endpoint) {
     target = { name: cfg.target === 'embedded' ? 'endpoint' : cfg.target, endpoint: cfg.endpoint, region: cfg.region, accountId: '000000000000', roleArn: 'arn:aws:iam::000000000000:role/conformance', details: { note: 'a Lambda API started outside this run' } }
   } else {
+    const pythonVenv = await pythonVenvOrWarning(resolveFromRoot(cfg.cacheDir))
     const t = await startEmbeddedTarget({
+      pythonVenv,
       region: cfg.region,
       workDir: cfg.workDir ? resolveFromRoot(cfg.workDir) : undefined,
       maxSandboxes: cfg.maxSandboxes,
@@ -66,4 +69,20 @@ export default async function setup(project: TestProject): Promise<() => Promise
     })),
   })
   return close
+}
+
+/**
+ * The venv python3.* functions run in (cached under the cache dir). Without Python the target still starts, and
+ * CreateFunction for python3.* says why it cannot run them.
+ */
+async function pythonVenvOrWarning(cacheRoot: string): Promise<string | undefined> {
+  try {
+    const venv = await ensurePythonVenv(cacheRoot, { log: say })
+    if (venv.cached) say(`python venv: using cached ${path.relative(process.cwd(), venv.dir)} (Python ${venv.pythonVersion}, awslambdaric ${venv.awslambdaricVersion})`)
+    return venv.dir
+  } catch (e) {
+    if (!(e instanceof PythonVenvError)) throw e
+    say(`WARNING: python3.* runtimes are unavailable on the embedded target: ${e.message}`)
+    return undefined
+  }
 }
