@@ -106,7 +106,7 @@ export function conformance(b: Behaviour, body: (ctx: ConformanceContext) => Pro
         }
         throw e
       }
-      if (known) {
+      if (known?.expected === 'fail') {
         meta.status = 'unexpected-pass'
         meta.reason = `listed as a known failure (${known.reason}) but passed; remove it from ${shim.folder}/expectations.yaml`
         if (strict) throw new Error(meta.reason)

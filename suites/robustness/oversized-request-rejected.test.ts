@@ -19,7 +19,8 @@ function jsonOfSize(bytes: number): Buffer {
 }
 
 conformance(behaviour, async (t) => {
-  const fn = await t.deploy({ probe: 'echo', timeout: 30 })
+  // Enough memory that the payload limit, not memory headroom, decides (a proxy may hold several copies).
+  const fn = await t.deploy({ probe: 'echo', timeout: 30, memorySize: 512 })
   const atLimit = jsonOfSize(SYNC_REQUEST_LIMIT)
   const ok = await fn.invoke(atLimit, { tail: false })
   const err = await fn.invokeError(jsonOfSize(SYNC_REQUEST_LIMIT + 1), { tail: false })

@@ -13,7 +13,8 @@ export const behaviour = defineBehaviour({
 })
 
 conformance(behaviour, async (t) => {
-  const fn = await t.deploy({ probe: 'dispatch', timeout: 30 })
+  // Enough memory that the payload limit, not memory headroom, decides (a proxy may hold several copies).
+  const fn = await t.deploy({ probe: 'dispatch', timeout: 30, memorySize: 512 })
   const within = await fn.invoke({ probe: 'bytes', args: { n: SYNC_REQUEST_LIMIT } }, { tail: false })
   const over = await fn.invoke({ probe: 'bytes', args: { n: RESPONSE_LIMIT + 1 } })
   const after = await fn.invoke({ probe: 'state' })
