@@ -37,6 +37,8 @@ export class FunctionPool {
   readonly asyncStats: AsyncStats = { queued: 0, running: 0, succeeded: 0, failed: 0, retried: 0 }
   private closed = false
   private readonly timers = new Set<NodeJS.Timeout>()
+  /** Invokes waiting for an environment that has answered but not yet asked for its next event. */
+  private readonly idleWaiters = new Set<() => void>()
 
   constructor(private snapshot: () => FunctionSnapshot, private readonly opts: PoolOptions) {}
 
@@ -58,11 +60,8 @@ export class FunctionPool {
   async invoke(inv: Invocation): Promise<InvokeResult> {
     if (this.closed) throw new Error('function deleted')
     const fn = this.snapshot()
-    let sb: Sandbox | undefined
-    while ((sb = this.idle.pop())) {
-      if (sb.state === 'idle' && sb.fn.revision === fn.revision) break
-      void sb.destroy()
-    }
+    let sb = this.takeIdle(fn)
+    if (!sb && (await this.waitForFinishing(fn.revision))) sb = this.takeIdle(fn)
     if (!sb) {
       if (this.all.size >= this.opts.maxSandboxes) throw new ThrottledError('too many concurrent execution environments')
       const cold = await this.coldStart(fn, inv)
@@ -71,6 +70,40 @@ export class FunctionPool {
     }
     const h = sb.invoke(inv)
     return { outcome: await h.outcome, finished: h.finished }
+  }
+
+  private takeIdle(fn: FunctionSnapshot): Sandbox | undefined {
+    let sb: Sandbox | undefined
+    while ((sb = this.idle.pop())) {
+      if (sb.state === 'idle' && sb.fn.revision === fn.revision) return sb
+      void sb.destroy()
+    }
+    return undefined
+  }
+
+  /**
+   * An environment that has answered its invoke is busy until its runtime asks for the next event, which takes
+   * it a moment after the caller already has the answer. A caller invoking again at once gets that environment
+   * on AWS (where the network round trip hides the gap), not a second one; so wait for it (true if one was
+   * waited for). The bound is generous because on a loaded machine the runtime may not be scheduled for a
+   * while; a runtime that truly lingers only delays the next caller by this much, then it gets a fresh one.
+   */
+  private async waitForFinishing(revision: number, maxMs = 2000): Promise<boolean> {
+    if (![...this.all].some((s) => s.state === 'post' && s.fn.revision === revision)) return false
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer)
+        this.idleWaiters.delete(done)
+        resolve()
+      }
+      const timer = setTimeout(done, maxMs)
+      this.idleWaiters.add(done)
+    })
+    return true
+  }
+
+  private wakeIdleWaiters(): void {
+    for (const w of [...this.idleWaiters]) w()
   }
 
   private newSandbox(fn: FunctionSnapshot, logStream: string): Sandbox {
@@ -85,10 +118,12 @@ export class FunctionPool {
         this.all.delete(s)
         const i = this.idle.indexOf(s)
         if (i >= 0) this.idle.splice(i, 1)
+        this.wakeIdleWaiters()
       },
       onIdle: (s) => {
         if (this.closed || s.fn.revision !== this.snapshot().revision) void s.destroy()
         else this.idle.push(s)
+        this.wakeIdleWaiters()
       },
     })
     this.all.add(sb)
