@@ -355,7 +355,7 @@ thead th{background:var(--soft);font-weight:600;border-bottom:2px solid var(--li
 tbody tr:hover{background:#f6f8fa}
 td.num,th.num{text-align:right;white-space:nowrap}
 .small{font-size:12px}
-table.study td{vertical-align:top;min-width:140px}
+table.study td{vertical-align:top;min-width:112px}
 .matrix-wrap{overflow:auto;max-height:80vh;border:1px solid var(--line);border-radius:6px}
 .matrix{margin:0}
 .matrix thead th{position:sticky;top:0;z-index:2}

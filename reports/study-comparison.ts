@@ -42,7 +42,8 @@ export interface ComparisonRow {
 export function comparisonRows(doc: ResultsDocument): { columns: string[]; rows: ComparisonRow[] } | null {
   const study = doc.tests.filter((t) => t.suite === 'study' && t.shim !== null)
   if (study.length === 0) return null
-  const shims = [...new Set([...doc.shims.map((s) => s.name), ...study.map((t) => t.shim!)])].filter((s) => study.some((t) => t.shim === s))
+  // The oracle first, then the other shims in run order.
+  const shims = [...new Set([ORACLE, ...doc.shims.map((s) => s.name), ...study.map((t) => t.shim!)])].filter((s) => study.some((t) => t.shim === s))
   const find = (shim: string, behaviour: string): TestRecord | undefined => study.find((t) => t.shim === shim && t.behaviour === behaviour)
   const cost = (shim: string): Cost | undefined => find(shim, COST)?.observed as Cost | undefined
   const base = cost(ORACLE)

@@ -42,7 +42,7 @@ export async function observeFailure(fn: DeployedFunction, failing: InvokeObserv
 
 /** Request ids differ on every run; the table shows the message without them. */
 const shorten = (raw: string): string => {
-  const s = raw.replace(/RequestId: [0-9a-f-]{36} Error: /, '')
+  const s = raw.replace(/RequestId: [0-9a-f-]{36} (Error: )?/, '')
   return s.length > 90 ? `${s.slice(0, 87)}…` : s
 }
 
