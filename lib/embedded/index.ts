@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { REPO_ROOT } from '../config.js'
 import { FunctionRegistry } from './functions.js'
 import { LogStore } from './log-store.js'
 import { runtimeTable } from './runtimes.js'
@@ -67,9 +68,11 @@ export async function startEmbeddedTarget(o: EmbeddedTargetOptions = {}): Promis
   const ownWorkDir = !o.workDir
   const workDir = o.workDir ?? fs.mkdtempSync(path.join(defaultWorkParent(), 'glc-embedded-'))
   const logStore = new LogStore()
-  // A private /tmp would hide a work directory that lives under /tmp, so isolation needs it elsewhere.
-  const underTmp = path.resolve(workDir).startsWith('/tmp/')
-  const isolateTmp = (o.isolateTmp ?? canIsolateTmp()) && !underTmp
+  // Sandboxes read the work dir, the kit's own runtime client and the Python venv; a private /tmp hides any of
+  // them that live under /tmp (a clone in a temp dir, say), so isolation then falls back to TMPDIR.
+  const hostPaths = [workDir, REPO_ROOT, o.pythonVenv].filter((p): p is string => typeof p === 'string')
+  const underTmp = hostPaths.filter((p) => path.resolve(p) === '/tmp' || path.resolve(p).startsWith('/tmp/'))
+  const isolateTmp = (o.isolateTmp ?? canIsolateTmp()) && underTmp.length === 0
   const registry = new FunctionRegistry({
     workDir,
     region,
@@ -104,7 +107,11 @@ export async function startEmbeddedTarget(o: EmbeddedTargetOptions = {}): Promis
     registry,
     logStore,
     details: {
-      tmpIsolation: isolateTmp ? 'private mount namespace (/tmp bind-mounted per sandbox)' : 'TMPDIR per sandbox (no mount namespace available)',
+      tmpIsolation: isolateTmp
+        ? 'private mount namespace (/tmp bind-mounted per sandbox)'
+        : underTmp.length > 0
+          ? `TMPDIR per sandbox (a private /tmp would hide ${underTmp.join(', ')})`
+          : 'TMPDIR per sandbox (no mount namespace available: needs root and util-linux unshare)',
       memoryEnforcement: 'resident memory of the sandbox process group, sampled every 20 ms',
       freeze: 'SIGSTOP/SIGCONT of the sandbox process group',
       workDir,
