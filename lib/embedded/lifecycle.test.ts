@@ -271,9 +271,13 @@ describe('init', () => {
 })
 
 describe('isolation', () => {
-  it('each environment has its own /tmp', async () => {
+  it('each environment has its own /tmp (or its own TMPDIR where no private mount is possible)', async () => {
     const name = uniqueName('lc-tmp')
-    const file = `/tmp/glc-same-${crypto.randomBytes(4).toString('hex')}.txt`
+    // Without a mount namespace (not root, or the kit itself under /tmp) the target's documented fallback is a
+    // TMPDIR per sandbox: then the same relative name under $TMPDIR must stay apart.
+    const isolated = String(target.details.tmpIsolation).startsWith('private')
+    const base = `glc-same-${crypto.randomBytes(4).toString('hex')}.txt`
+    const file = isolated ? `/tmp/${base}` : `"$TMPDIR/${base}"`
     // Each invoke writes its request id to the same /tmp path, waits, and answers with what it reads back.
     const script = shRuntime(`  echo "$ID" > ${file}\n  sleep 1.5\n  printf '"%s"' "$(cat ${file})" > "$R"`)
     await deploy(client, name, script, { timeout: 10 })
@@ -285,7 +289,7 @@ describe('isolation', () => {
     expect(payloadJson(b)).toBe(b.$metadata.requestId)
     // Two environments served them, and neither wrote to the host's /tmp.
     expect(target.registry.get(name).pool.sandboxCount).toBe(2)
-    expect(fs.existsSync(file)).toBe(false)
+    expect(fs.existsSync(`/tmp/${base}`)).toBe(false)
     await expectStillServing()
   })
 
