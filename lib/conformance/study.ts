@@ -2,7 +2,9 @@
  * What the 2017 study compared across shims, read off one failing invoke: the error the caller sees, whether a
  * Go stack trace survives (in the payload or in the log), and whether the next invoke is served.
  */
+import { expect } from 'vitest'
 import type { DeployedFunction, InvokeObservation } from '../deploy.js'
+import { type Behaviour, conformance } from './behaviour.js'
 
 export interface FailureView {
   /** One line for the comparison table. */
@@ -50,4 +52,21 @@ export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b)
   const m = s.length >> 1
   return s.length === 0 ? Number.NaN : s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
+}
+
+/**
+ * The study's property for one kind of misbehaviour: the invoke fails (not a hang, not a success), the answer
+ * comes within the timeout, and the next invoke is served; the failure's details go into the comparison table.
+ */
+export function failureIsReported(b: Behaviour, misbehaviour: { probe: string; args?: object }, timeoutS: number): void {
+  conformance(b, async (t) => {
+    const fn = await t.deploy({ probe: 'dispatch', timeout: timeoutS, memorySize: 128 })
+    const failing = await fn.invoke(misbehaviour)
+    const view = await observeFailure(fn, failing)
+    t.expect({ functionError: 'Unhandled', answeredInMs: `≤ ${timeoutS * 1000} + 2000`, nextInvokeOk: true })
+    t.observe(view)
+    expect(view.functionError).toBe('Unhandled')
+    expect(view.answeredInMs).toBeLessThanOrEqual(timeoutS * 1000 + 2000)
+    expect(view.nextInvokeOk).toBe(true)
+  })
 }

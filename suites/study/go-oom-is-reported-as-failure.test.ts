@@ -1,6 +1,5 @@
-import { expect } from 'vitest'
-import { conformance, defineBehaviour } from '../../lib/conformance/behaviour.js'
-import { observeFailure } from '../../lib/conformance/study.js'
+import { defineBehaviour } from '../../lib/conformance/behaviour.js'
+import { failureIsReported } from '../../lib/conformance/study.js'
 
 export const behaviour = defineBehaviour({
   id: 'STUDY-OOM-001',
@@ -10,15 +9,4 @@ export const behaviour = defineBehaviour({
   source: 'The 2017 study\'s malicious-behaviour experiment; go-shims.md §3 X20; lambda-behavior.md §3.1 "Out of memory"',
 })
 
-const TIMEOUT_S = 5
-
-conformance(behaviour, async (t) => {
-  const fn = await t.deploy({ probe: 'dispatch', timeout: TIMEOUT_S, memorySize: 128 })
-  const failing = await fn.invoke({ probe: 'alloc', args: { stepMb: 8 } })
-  const view = await observeFailure(fn, failing)
-  t.expect({ functionError: 'Unhandled', answeredInMs: `≤ ${TIMEOUT_S * 1000} + 2000`, nextInvokeOk: true })
-  t.observe(view)
-  expect(view.functionError).toBe('Unhandled')
-  expect(view.answeredInMs).toBeLessThanOrEqual(TIMEOUT_S * 1000 + 2000)
-  expect(view.nextInvokeOk).toBe(true)
-})
+failureIsReported(behaviour, { probe: 'alloc', args: { stepMb: 8 } }, 5)
