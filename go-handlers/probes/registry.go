@@ -44,6 +44,8 @@ var registry = map[string]probeFunc{
 	"background":      backgroundProbe,
 	"timestamps":      timestampsProbe,
 	"state":           stateProbe,
+	"event-shape":     eventShapeProbe,
+	"batch":           batchProbe,
 }
 
 // Names returns the probe names in sorted order (without DispatchProbe).

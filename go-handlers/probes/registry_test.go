@@ -22,8 +22,8 @@ func TestNames(t *testing.T) {
 	if slices.Contains(names, DispatchProbe) {
 		t.Errorf("Names() contains %q", DispatchProbe)
 	}
-	if len(names) != 15 {
-		t.Errorf("got %d probes, want 15: %v", len(names), names)
+	if len(names) != 17 {
+		t.Errorf("got %d probes, want 17: %v", len(names), names)
 	}
 }
 
@@ -38,7 +38,7 @@ func TestNewRawHandler(t *testing.T) {
 		if err == nil {
 			t.Fatalf("NewRawHandler(%q) succeeded", name)
 		}
-		want := `probe: unknown PROBE "` + name + `"; known: alloc, background, bytes, context, deadline, echo, error, exit, goroutine-panic, log, panic, sleep, spin, state, timestamps, dispatch`
+		want := `probe: unknown PROBE "` + name + `"; known: alloc, background, batch, bytes, context, deadline, echo, error, event-shape, exit, goroutine-panic, log, panic, sleep, spin, state, timestamps, dispatch`
 		if err.Error() != want {
 			t.Errorf("NewRawHandler(%q) error\n got: %s\nwant: %s", name, err, want)
 		}
