@@ -111,6 +111,11 @@ func writeRecordLine(kind, id, rest string) {
 	_, _ = os.Stdout.Write([]byte("probe-record " + kind + " " + id + " " + rest + "\n"))
 }
 
+// writeShapeLine writes "probe-shape <kind> <result JSON>\n" to stdout in one write.
+func writeShapeLine(kind string, result []byte) {
+	_, _ = os.Stdout.Write([]byte("probe-shape " + kind + " " + string(result) + "\n"))
+}
+
 var unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
 
 // compareFields walks the JSON value v (as decoded into any) alongside the Go

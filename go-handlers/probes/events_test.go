@@ -71,6 +71,16 @@ func invokeCapture(t *testing.T, probe, kind string, payload []byte) (out []byte
 	t.Helper()
 	t.Setenv(eventKindEnv, kind)
 	stdout = captureStdout(t, func() { out, err = Invoke(context.Background(), probe, payload) })
+	if probe == "event-shape" && err == nil {
+		// The result is also logged as the last line (triggers discard results); check it and strip it.
+		var r eventShapeResult
+		_ = json.Unmarshal(out, &r)
+		shape := "probe-shape " + r.Kind + " " + string(out) + "\n"
+		if !strings.HasSuffix(stdout, shape) {
+			t.Fatalf("event-shape did not log its result as %q; stdout %q", shape, stdout)
+		}
+		stdout = strings.TrimSuffix(stdout, shape)
+	}
 	return out, err, stdout
 }
 
