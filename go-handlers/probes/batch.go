@@ -41,6 +41,7 @@ func batchProbe(_ context.Context, payload []byte) ([]byte, error) {
 	}
 
 	var failed []string
+	handled := 0
 	record := func(id string, fail bool) {
 		status := "ok"
 		if fail {
@@ -48,6 +49,8 @@ func batchProbe(_ context.Context, payload []byte) ([]byte, error) {
 			failed = append(failed, id)
 		}
 		writeRecordLine(kind, id, status)
+		handled++
+		crashOnceMidBatch(handled)
 	}
 	switch ev := ev.(type) {
 	case *events.SQSEvent:
@@ -142,4 +145,24 @@ func anyMarked(ss []string, marked func([]byte) bool) bool {
 		}
 	}
 	return false
+}
+
+// crashOnceEnv names a file: the first batch that reaches its second record while the file does not exist
+// creates it and kills the process mid-batch (exit 137, as a SIGKILL would), so suites can check that the
+// platform retries the whole batch and loses no record. The file lives outside the sandbox (e.g. /var/tmp),
+// so the retry, in a new execution environment, sees it and goes through.
+const crashOnceEnv = "PROBE_CRASH_ONCE_FILE"
+
+func crashOnceMidBatch(handled int) {
+	path := os.Getenv(crashOnceEnv)
+	if path == "" || handled != 2 {
+		return
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	if err != nil {
+		return // already crashed once (or cannot tell): carry on
+	}
+	_ = f.Close()
+	_, _ = os.Stderr.Write([]byte("probe: crashing mid-batch (" + crashOnceEnv + ")\n"))
+	os.Exit(137)
 }
