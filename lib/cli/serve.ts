@@ -10,6 +10,7 @@ import net from 'node:net'
 import { ConfigError, loadConfig, resolveFromRoot } from '../config.js'
 import { type EmbeddedTarget, EMBEDDED_ACCOUNT_ID, startEmbeddedTarget } from '../embedded/index.js'
 import { ensurePythonVenv, PythonVenvError } from '../embedded/python-venv.js'
+import { type MotoServer, startServices } from '../services/moto.js'
 import { buildShim } from '../shims/build.js'
 import { discoverShims, type Shim } from '../shims/manifest.js'
 
@@ -139,6 +140,13 @@ function connectionBlock(t: EmbeddedTarget, built: BuiltShim[], ownWorkDir: bool
   const L: string[] = []
   L.push('', 'go-lambda-conformance: embedded Lambda service', '')
   L.push(`Endpoint: ${ep}`)
+  const services = t.details.services
+  if (services && typeof services === 'object') {
+    const s = services as { server: string; services: string[] }
+    L.push(`Services endpoint: ${ep}   (the same endpoint: ${s.server} answers ${s.services.join(', ')}; Lambda is the target's own)`)
+  } else {
+    L.push('Services endpoint: none (moto did not start; see the messages above)')
+  }
   L.push(`Region: ${r}`)
   L.push(`Account: ${t.accountId}`)
   L.push(`Role ARN: ${ROLE_ARN}   (any role ARN of account ${t.accountId} is accepted)`)
@@ -222,11 +230,19 @@ async function main(argv: string[]): Promise<number> {
 
   const built = o.build ? await buildAll(cfg) : []
   const pythonVenv = await pythonVenvOrNote(resolveFromRoot(cfg.cacheDir))
+  let moto: MotoServer | undefined
+  try {
+    moto = await startServices(resolveFromRoot(cfg.cacheDir), { log: err })
+  } catch (e) {
+    err(`note: the local AWS services (moto) could not start, so only the Lambda API (and a read-only CloudWatch Logs subset) is served: ${(e as Error).message}`)
+  }
 
   let target: EmbeddedTarget
   try {
     target = await startEmbeddedTarget({
       pythonVenv,
+      servicesEndpoint: moto?.endpoint,
+      servicesInfo: moto ? { name: 'moto', version: moto.version, services: moto.services } : undefined,
       region: cfg.region,
       port: o.port,
       workDir: cfg.workDir ? resolveFromRoot(cfg.workDir) : undefined,
@@ -234,6 +250,7 @@ async function main(argv: string[]): Promise<number> {
       asyncRetryDelaysMs: cfg.asyncRetryDelaysMs.map(Number),
     })
   } catch (e) {
+    await moto?.stop()
     const code = (e as NodeJS.ErrnoException).code
     if (code === 'EADDRINUSE' || code === 'EACCES') {
       process.stderr.write(portHelp(o.port, code))
@@ -255,7 +272,7 @@ async function main(argv: string[]): Promise<number> {
       process.exit(1)
     }, SHUTDOWN_GRACE_MS)
     guard.unref()
-    target.close().then(
+    target.close().finally(() => moto?.stop()).then(
       () => {
         err('stopped')
         process.exit(0)

@@ -23,6 +23,8 @@ export interface Behaviour {
   requires?: Capability[]
   /** Per-test timeout in ms (default: the vitest config's). */
   timeoutMs?: number
+  /** Needs the AWS services besides Lambda (SQS, SNS, DynamoDB, Kinesis, Logs): skipped, with the reason, without. */
+  needsServices?: boolean
 }
 
 const ID = /^[A-Z]+(-[A-Z0-9]+)+-\d{3}$/
@@ -66,6 +68,12 @@ export function conformance(b: Behaviour, body: (ctx: ConformanceContext) => Pro
     test(`${shim.name} › ${b.id} ${b.title}`, { timeout: b.timeoutMs, meta: { conformance: base } }, async (t) => {
       const meta: ConformanceMeta = { ...base }
       t.task.meta.conformance = meta
+      if (b.needsServices && !target.services) {
+        meta.status = 'skip'
+        meta.reason = target.servicesUnavailable ?? `target ${target.name} has no AWS services besides Lambda`
+        t.skip(meta.reason)
+        return
+      }
       const missing = (b.requires ?? []).filter((c) => !shim.capabilities.includes(c))
       if (missing.length > 0) {
         meta.status = 'unsupported'

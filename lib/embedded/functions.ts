@@ -166,6 +166,7 @@ export class FunctionRegistry {
     }
     rec.pool = new FunctionPool(() => this.snapshot(rec), { ...this.opts, root: path.join(this.opts.workDir, 'sandboxes') })
     this.functions.set(name, rec)
+    this.opts.logStore.declareGroup(LogStore.groupName(name))
     setTimeout(() => {
       if (this.functions.get(name) === rec) {
         rec.state = 'Active'

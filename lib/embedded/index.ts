@@ -4,6 +4,8 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { REPO_ROOT } from '../config.js'
+import { CloudWatchLogsShipper } from '../services/moto-logs.js'
+import { EventSourceMappings } from './esm/mappings.js'
 import { FunctionRegistry } from './functions.js'
 import { LogStore } from './log-store.js'
 import { runtimeTable } from './runtimes.js'
@@ -29,6 +31,15 @@ export interface EmbeddedTargetOptions {
    * functions; without it CreateFunction rejects those runtimes and says how to enable them.
    */
   pythonVenv?: string
+  /**
+   * Local AWS services (moto's server, lib/services/moto.ts): every request the target does not answer itself is
+   * forwarded there, CloudWatch Logs included, and function logs are written into its CloudWatch Logs.
+   */
+  servicesEndpoint?: string
+  /** For `details`: what serves servicesEndpoint, e.g. `{ name: 'moto', version: '5.2.5', services: [...] }`. */
+  servicesInfo?: { name: string; version: string; services: readonly string[] }
+  /** Event source mapping timings (tests lower them): poll interval when idle, retry delay, state transitions. */
+  eventSourceMappings?: { pollIntervalMs?: number; retryDelayMs?: number; transitionMs?: number }
 }
 
 export interface EmbeddedTarget {
@@ -36,8 +47,11 @@ export interface EmbeddedTarget {
   region: string
   accountId: string
   registry: FunctionRegistry
+  eventSourceMappings: EventSourceMappings
   logStore: LogStore
   details: Record<string, unknown>
+  /** Resolves when every function log line so far is in the services' CloudWatch Logs (at once without them). */
+  flushLogs(): Promise<void>
   close(): Promise<void>
 }
 
@@ -85,7 +99,22 @@ export async function startEmbeddedTarget(o: EmbeddedTargetOptions = {}): Promis
     pendingMs: o.pendingMs ?? 50,
     runtimes,
   })
+  const eventSourceMappings = new EventSourceMappings({
+    registry,
+    region,
+    accountId: EMBEDDED_ACCOUNT_ID,
+    servicesEndpoint: o.servicesEndpoint,
+    ...o.eventSourceMappings,
+    onPollerError: (m) => console.error('[embedded target]', m),
+  })
+  const shipper = o.servicesEndpoint ? new CloudWatchLogsShipper({ endpoint: o.servicesEndpoint, region }).attach(logStore) : undefined
+  const flushLogs = async (): Promise<void> => {
+    await shipper?.flush()
+  }
   const server = new LambdaApiServer({
+    eventSourceMappings,
+    servicesEndpoint: o.servicesEndpoint,
+    flushLogs,
     registry,
     logStore,
     region,
@@ -96,7 +125,9 @@ export async function startEmbeddedTarget(o: EmbeddedTargetOptions = {}): Promis
   try {
     endpoint = await server.listen(o.port ?? 0)
   } catch (e) {
+    await eventSourceMappings.close()
     await registry.close()
+    await shipper?.close()
     if (ownWorkDir) fs.rmSync(workDir, { recursive: true, force: true })
     throw e
   }
@@ -105,6 +136,7 @@ export async function startEmbeddedTarget(o: EmbeddedTargetOptions = {}): Promis
     region,
     accountId: EMBEDDED_ACCOUNT_ID,
     registry,
+    eventSourceMappings,
     logStore,
     details: {
       tmpIsolation: isolateTmp
@@ -120,10 +152,23 @@ export async function startEmbeddedTarget(o: EmbeddedTargetOptions = {}): Promis
         ...Object.fromEntries(Object.values(runtimes.specs).map((r) => [r.id, r.interpreter])),
         ...Object.fromEntries(Object.keys(runtimes.unavailable).map((id) => [id, 'unavailable (no Python venv configured)'])),
       },
+      services: o.servicesEndpoint
+        ? {
+            endpoint: o.servicesEndpoint,
+            server: o.servicesInfo ? `${o.servicesInfo.name} ${o.servicesInfo.version}` : 'unknown',
+            services: o.servicesInfo?.services ?? [],
+            routing: 'one endpoint: the Lambda API is answered by the target, every other request is forwarded unchanged',
+            functionLogs: 'CloudWatch Logs of the services (group /aws/lambda/<name>, one stream per execution environment)',
+          }
+        : 'none (Lambda API and a read-only CloudWatch Logs subset only)',
     },
+    flushLogs,
     async close() {
+      // Pollers first: they stop taking records before the functions they invoke go away.
+      await eventSourceMappings.close()
       await server.close()
       await registry.close()
+      await shipper?.close()
       if (ownWorkDir) fs.rmSync(workDir, { recursive: true, force: true })
     },
   }

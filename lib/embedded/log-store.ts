@@ -19,8 +19,26 @@ export interface LogStream {
 
 const MAX_EVENTS_PER_STREAM = 50_000
 
+/** Told of every line as it is stored, and of every function's group when the function is created. */
+export interface LogListener {
+  event(group: string, stream: string, message: string, timestamp: number): void
+  group?(group: string): void
+}
+
 export class LogStore {
   private readonly groups = new Map<string, Map<string, LogStream>>()
+  private readonly listeners = new Set<LogListener>()
+
+  /** Adds a listener (e.g. the shipper to moto's CloudWatch Logs); returns its removal. */
+  subscribe(l: LogListener): () => void {
+    this.listeners.add(l)
+    return () => void this.listeners.delete(l)
+  }
+
+  /** A function's group exists from CreateFunction on (AWS keeps it after DeleteFunction). */
+  declareGroup(group: string): void {
+    for (const l of this.listeners) l.group?.(group)
+  }
 
   static groupName(functionName: string): string {
     return `/aws/lambda/${functionName}`
@@ -43,6 +61,7 @@ export class LogStore {
   append(group: string, stream: string, message: string, timestamp = Date.now()): void {
     const s = this.stream(group, stream)
     s.events.push({ timestamp, message, ingestionTime: Date.now() })
+    for (const l of this.listeners) l.event(group, stream, message, timestamp)
     if (s.events.length > MAX_EVENTS_PER_STREAM) {
       s.events.splice(0, s.events.length - MAX_EVENTS_PER_STREAM)
       s.dropped++

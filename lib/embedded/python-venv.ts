@@ -1,9 +1,10 @@
 /**
- * The Python virtual environment the embedded target runs `python3.*` functions in: AWS's runtime interface
- * client `awslambdaric` (PyPI), pinned with its dependencies in runtimes/requirements.txt.
+ * The Python virtual environments the kit builds from pinned requirements files: the one the embedded target runs
+ * `python3.*` functions in (AWS's runtime interface client `awslambdaric`, pinned with its dependencies in
+ * runtimes/requirements.txt), and the one the local AWS services run in (moto, lib/services/requirements.txt).
  *
- * `ensurePythonVenv` creates it once (`python3 -m venv`, then the venv's pip installs the pinned wheels) under
- * `<cache dir>/python-venv/<key>`, where the key hashes the requirements file and the interpreter (version,
+ * `ensureVenv` creates each once (`python3 -m venv`, then the venv's pip installs the pinned wheels) under
+ * `<cache dir>/<folder>/<key>`, where the key hashes the requirements file and the interpreter (version,
  * implementation, machine, executable). Later calls find it there. Concurrent callers (two runs starting at once)
  * wait on a lock directory instead of building twice.
  */
@@ -49,7 +50,7 @@ interface BasePython {
 }
 
 /** Asks the base interpreter who it is and whether it can make venvs with pip. */
-function probeBasePython(python: string): BasePython {
+function probeBasePython(python: string, purpose: string): BasePython {
   const code = [
     'import sys, platform',
     'print(sys.executable); print(platform.python_version()); print(sys.implementation.cache_tag); print(platform.machine())',
@@ -58,7 +59,7 @@ function probeBasePython(python: string): BasePython {
   const r = spawnSync(python, ['-c', code], { encoding: 'utf8', timeout: 60_000 })
   if (r.error) {
     const e = r.error as NodeJS.ErrnoException
-    throw new PythonVenvError(e.code === 'ENOENT' ? `"${python}" was not found on PATH. The embedded target runs python3.* functions under awslambdaric in a venv. ${INSTALL_HINT}` : `cannot run "${python}": ${e.message}`)
+    throw new PythonVenvError(e.code === 'ENOENT' ? `"${python}" was not found on PATH. ${purpose} ${INSTALL_HINT}` : `cannot run "${python}": ${e.message}`)
   }
   const [executable, version, cacheTag, machine] = r.stdout.split('\n').map((l) => l.trim())
   if (!executable || !version || !cacheTag) throw new PythonVenvError(`"${python}" did not answer as a Python 3 interpreter (exit ${r.status}): ${r.stderr.trim() || r.stdout.trim()}. ${INSTALL_HINT}`)
@@ -75,35 +76,88 @@ function venvKey(base: BasePython, requirements: Buffer): string {
   return `${base.cacheTag}-${h.digest('hex').slice(0, 16)}`
 }
 
-/** Creates (or finds) the venv. `log` gets progress lines like the shim builds print. */
+/**
+ * A venv the kit builds from a pinned requirements file. Each spec gets its own cache folder, so the packages of
+ * one (moto, say) are never importable from another (the venv python3.* functions run in).
+ */
+export interface VenvSpec {
+  /** Folder under the cache dir, e.g. `python-venv`. */
+  cacheFolder: string
+  /** Prefix of progress lines, e.g. `python venv`. */
+  label: string
+  requirementsFile: string
+  /** Modules that must import in the new venv. */
+  imports: string[]
+  /** Distributions whose installed versions are recorded (and returned as `versions`). */
+  distributions: string[]
+  /** What the venv is for, in the error when no Python can make it. */
+  purpose: string
+}
+
+export interface EnsuredVenv {
+  dir: string
+  python: string
+  pythonVersion: string
+  /** Installed version of each of the spec's distributions. */
+  versions: Record<string, string>
+  cached: boolean
+  durationMs: number
+}
+
+/** The venv python3.* functions run in: awslambdaric and nothing else. */
+export const PYTHON_RUNTIME_VENV: VenvSpec = {
+  cacheFolder: 'python-venv',
+  label: 'python venv',
+  requirementsFile: REQUIREMENTS_FILE,
+  imports: ['awslambdaric'],
+  distributions: ['awslambdaric'],
+  purpose: 'The embedded target runs python3.* functions under awslambdaric in a venv.',
+}
+
+/** Creates (or finds) the venv python3.* functions run in. `log` gets progress lines like the shim builds print. */
 export async function ensurePythonVenv(cacheRoot: string, o: { python?: string; log?: (line: string) => void } = {}): Promise<EnsuredPythonVenv> {
+  const v = await ensureVenv(cacheRoot, PYTHON_RUNTIME_VENV, o)
+  return { ...describePythonVenv(v.dir), cached: v.cached, durationMs: v.durationMs }
+}
+
+/**
+ * Creates (or finds) a venv from `spec`: `python3 -m venv`, then the venv's pip installs the pinned wheels, under
+ * `<cache dir>/<spec.cacheFolder>/<key>`, the key hashing the requirements file and the interpreter.
+ */
+export async function ensureVenv(cacheRoot: string, spec: VenvSpec, o: { python?: string; log?: (line: string) => void } = {}): Promise<EnsuredVenv> {
   const started = performance.now()
   const log = o.log ?? (() => {})
-  const base = probeBasePython(o.python ?? 'python3')
-  const requirements = fs.readFileSync(REQUIREMENTS_FILE)
-  const dir = path.resolve(cacheRoot, 'python-venv', venvKey(base, requirements))
-  const done = (cached: boolean): EnsuredPythonVenv => ({ ...describePythonVenv(dir), cached, durationMs: performance.now() - started })
+  const base = probeBasePython(o.python ?? 'python3', spec.purpose)
+  const requirements = fs.readFileSync(spec.requirementsFile)
+  const dir = path.resolve(cacheRoot, spec.cacheFolder, venvKey(base, requirements))
+  const done = (cached: boolean): EnsuredVenv => ({ ...readMarker(dir), cached, durationMs: performance.now() - started })
 
   if (isComplete(dir)) return done(true)
   fs.mkdirSync(path.dirname(dir), { recursive: true })
-  const release = await acquireLock(`${dir}.lock`, log)
+  const release = await acquireLock(`${dir}.lock`, log, spec.label)
   try {
     // Someone else may have finished it while we waited for the lock.
     if (isComplete(dir)) return done(true)
     fs.rmSync(dir, { recursive: true, force: true })
     const env = pipEnv()
-    log(`python venv: creating ${dir} with Python ${base.version} (${base.executable} -m venv)`)
+    log(`${spec.label}: creating ${dir} with Python ${base.version} (${base.executable} -m venv)`)
     await run(base.executable, ['-m', 'venv', dir], env, `creating the venv failed. ${INSTALL_HINT}`)
     const python = path.join(dir, 'bin', 'python')
     const pins = requirementLines(requirements)
-    log(`python venv: installing ${pins.join(' ')} (pip, wheels only)`)
-    await run(python, ['-m', 'pip', 'install', '--no-input', '--disable-pip-version-check', '--only-binary=:all:', '-r', REQUIREMENTS_FILE], env,
-      `pip could not install ${path.relative(process.cwd(), REQUIREMENTS_FILE)}: it needs PyPI (or an index set with PIP_INDEX_URL) and wheels for Python ${base.version} on ${base.machine}`)
-    const check = spawnSync(python, ['-c', "import awslambdaric, importlib.metadata as m; print(m.version('awslambdaric'))"], { encoding: 'utf8', timeout: 60_000 })
-    if (check.status !== 0) throw new PythonVenvError(`awslambdaric does not import in the new venv ${dir}: ${lastLine(check.stderr)}`)
-    fs.writeFileSync(path.join(dir, MARKER), JSON.stringify({ pythonVersion: base.version, awslambdaricVersion: check.stdout.trim(), basePython: base.executable, requirements: pins, createdAt: new Date().toISOString() }, null, 2) + '\n')
+    log(`${spec.label}: installing ${pins.length > 8 ? `${pins.slice(0, 3).join(' ')} and ${pins.length - 3} pinned dependencies` : pins.join(' ')} (pip, wheels only)`)
+    await run(python, ['-m', 'pip', 'install', '--no-input', '--disable-pip-version-check', '--only-binary=:all:', '-r', spec.requirementsFile], env,
+      `pip could not install ${path.relative(process.cwd(), spec.requirementsFile)}: it needs PyPI (or an index set with PIP_INDEX_URL) and wheels for Python ${base.version} on ${base.machine}`)
+    const code = [
+      'import importlib, importlib.metadata as m, json',
+      ...spec.imports.map((i) => `importlib.import_module(${JSON.stringify(i)})`),
+      `print(json.dumps({d: m.version(d) for d in ${JSON.stringify(spec.distributions)}}))`,
+    ].join('\n')
+    const check = spawnSync(python, ['-c', code], { encoding: 'utf8', timeout: 120_000 })
+    if (check.status !== 0) throw new PythonVenvError(`${spec.imports.join(', ')} does not import in the new venv ${dir}: ${lastLine(check.stderr)}`)
+    const versions = JSON.parse(check.stdout.trim()) as Record<string, string>
+    fs.writeFileSync(path.join(dir, MARKER), JSON.stringify({ pythonVersion: base.version, ...flatVersions(versions), versions, basePython: base.executable, requirements: pins, createdAt: new Date().toISOString() }, null, 2) + '\n')
     const result = done(false)
-    log(`python venv: ready in ${(result.durationMs / 1000).toFixed(1)} s (Python ${result.pythonVersion}, awslambdaric ${result.awslambdaricVersion})`)
+    log(`${spec.label}: ready in ${(result.durationMs / 1000).toFixed(1)} s (Python ${result.pythonVersion}, ${Object.entries(versions).map(([d, v]) => `${d} ${v}`).join(', ')})`)
     return result
   } catch (e) {
     fs.rmSync(dir, { recursive: true, force: true })
@@ -111,6 +165,18 @@ export async function ensurePythonVenv(cacheRoot: string, o: { python?: string; 
   } finally {
     release()
   }
+}
+
+/** `awslambdaric` → `awslambdaricVersion`: the marker field describePythonVenv has always read. */
+function flatVersions(versions: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(versions).filter(([d]) => /^[a-z]+$/.test(d)).map(([d, v]) => [`${d}Version`, v]))
+}
+
+function readMarker(dir: string): Omit<EnsuredVenv, 'cached' | 'durationMs'> {
+  const m = JSON.parse(fs.readFileSync(path.join(dir, MARKER), 'utf8')) as { pythonVersion: string; versions?: Record<string, string>; awslambdaricVersion?: string }
+  // Markers written before `versions` existed record awslambdaric only.
+  const versions = m.versions ?? (m.awslambdaricVersion ? { awslambdaric: m.awslambdaricVersion } : {})
+  return { dir, python: path.join(dir, 'bin', 'python'), pythonVersion: m.pythonVersion, versions }
 }
 
 function isComplete(dir: string): boolean {
@@ -180,7 +246,7 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv, failure: s
 }
 
 /** A lock directory holding the owner's pid; a lock whose owner is gone is taken over. */
-async function acquireLock(lock: string, log: (line: string) => void): Promise<() => void> {
+async function acquireLock(lock: string, log: (line: string) => void, label: string): Promise<() => void> {
   const deadline = Date.now() + LOCK_WAIT_MS
   let said = false
   for (;;) {
@@ -196,8 +262,8 @@ async function acquireLock(lock: string, log: (line: string) => void): Promise<(
       fs.rmSync(lock, { recursive: true, force: true })
       continue
     }
-    if (Date.now() > deadline) throw new PythonVenvError(`waited ${LOCK_WAIT_MS / 1000} s for another process (pid ${owner || '?'}) to finish the venv; remove ${lock} if no such process runs`)
-    if (!said) log(`python venv: waiting for process ${owner || '?'} that is creating it`)
+    if (Date.now() > deadline) throw new PythonVenvError(`waited ${LOCK_WAIT_MS / 1000} s for another process (pid ${owner || '?'}) to finish the ${label}; remove ${lock} if no such process runs`)
+    if (!said) log(`${label}: waiting for process ${owner || '?'} that is creating it`)
     said = true
     await new Promise((r) => setTimeout(r, 250))
   }

@@ -18,6 +18,7 @@ import {
   SYNC_REQUEST_LIMIT,
 } from '../lambda/protocol.js'
 import { ApiException, type CreateFunctionInput, functionConfiguration, FunctionRegistry } from './functions.js'
+import type { EventSourceMappingInput, EventSourceMappings } from './esm/mappings.js'
 import { BodyTooLargeError, readBody, sendApiError, sendJson, TruncatedBodyError } from './http-util.js'
 import { LogStore } from './log-store.js'
 import { ThrottledError } from './pool.js'
@@ -30,9 +31,23 @@ export interface ServerOptions {
   accountId: string
   /** Called for unexpected internal errors (they are also answered as ServiceException). */
   onInternalError?: (e: unknown) => void
+  /** Event source mappings (esm/mappings.ts); without them the mapping operations are unsupported. */
+  eventSourceMappings?: EventSourceMappings
+  /**
+   * Local AWS services (moto's server, lib/services/moto.ts) that every request the target does not answer itself
+   * is forwarded to unchanged: one endpoint for all services, like LocalStack's edge port. CloudWatch Logs goes
+   * there too; without it the target answers its own read-only Logs subset.
+   */
+  servicesEndpoint?: string
+  /** Awaited before a Logs request is forwarded (and by POST /_embedded/logs/flush), so reads see every line. */
+  flushLogs?: () => Promise<void>
 }
 
 const API = '/2015-03-31/functions'
+const ESM_API = '/2015-03-31/event-source-mappings'
+const proxyAgent = new http.Agent({ keepAlive: true })
+/** Hop-by-hop headers (RFC 9110 §7.6.1) are not forwarded. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer'])
 
 export class LambdaApiServer {
   private server?: http.Server
@@ -62,7 +77,19 @@ export class LambdaApiServer {
     const requestId = crypto.randomUUID()
     try {
       const target = req.headers['x-amz-target']
-      if (typeof target === 'string' && target.startsWith('Logs_20140328.')) return await this.logsApi(target.slice(14), req, res, requestId)
+      const services = this.o.servicesEndpoint
+      if (req.url === '/_embedded/logs/flush' && req.method === 'POST') {
+        req.resume()
+        await this.o.flushLogs?.()
+        res.writeHead(204, { 'x-amzn-requestid': requestId }).end()
+        return
+      }
+      if (typeof target === 'string' && target.startsWith('Logs_20140328.')) {
+        if (!services) return await this.logsApi(target.slice(14), req, res, requestId)
+        await this.o.flushLogs?.()
+        return this.forward(services, req, res, requestId)
+      }
+      if (services && !this.isLambdaRequest(req, target)) return this.forward(services, req, res, requestId)
       await this.lambdaApi(req, res, requestId)
     } catch (e) {
       if (e instanceof ApiException) return sendApiError(res, e.error, requestId)
@@ -72,12 +99,59 @@ export class LambdaApiServer {
     }
   }
 
+  // ------------------------------------------------------------------ routing to the local AWS services
+
+  /**
+   * What the target answers itself: the Lambda REST paths and its own `/_embedded/` paths, and any request signed
+   * for the `lambda` service (so Lambda operations the target lacks get its UnsupportedOperation answer, not moto's
+   * Lambda, which cannot run code). Everything else, `X-Amz-Target` APIs included, goes to the services.
+   */
+  private isLambdaRequest(req: http.IncomingMessage, target: string | string[] | undefined): boolean {
+    const pathname = (req.url ?? '/').split('?')[0]!
+    if (pathname === API || pathname.startsWith(`${API}/`) || pathname === ESM_API || pathname.startsWith(`${ESM_API}/`) || pathname.startsWith('/_embedded/')) return true
+    if (target !== undefined) return false
+    const auth = header(req, 'authorization') ?? ''
+    return /Credential=[^/,]+\/\d{8}\/[^/,]+\/lambda\/aws4_request/.test(auth)
+  }
+
+  /** Streams the request to `base` unchanged (method, path, query, headers, body) and the answer back. */
+  private forward(base: string, req: http.IncomingMessage, res: http.ServerResponse, requestId: string): Promise<void> {
+    const to = new URL(base)
+    const headers: http.OutgoingHttpHeaders = {}
+    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) headers[k] = v
+    return new Promise<void>((resolve) => {
+      const out = http.request({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers, agent: proxyAgent }, (answer) => {
+        const back: http.OutgoingHttpHeaders = {}
+        for (const [k, v] of Object.entries(answer.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) back[k] = v
+        res.writeHead(answer.statusCode ?? 502, answer.statusMessage, back)
+        answer.pipe(res)
+        answer.once('end', resolve)
+        answer.once('error', () => (res.destroy(), resolve()))
+      })
+      out.once('error', (e) => {
+        req.unpipe(out)
+        req.resume()
+        if (!res.headersSent) {
+          sendJson(res, 502, { __type: 'ServiceUnavailableException', message: `The embedded target could not reach its local AWS services at ${base}: ${e.message}` }, { 'x-amzn-requestid': requestId, 'x-amzn-errortype': 'ServiceUnavailableException' })
+        } else res.destroy()
+        resolve()
+      })
+      res.once('close', () => {
+        if (!res.writableFinished) out.destroy()
+      })
+      req.pipe(out)
+    })
+  }
+
   // ------------------------------------------------------------------ Lambda API
 
   private async lambdaApi(req: http.IncomingMessage, res: http.ServerResponse, requestId: string): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://x')
     const parts = url.pathname.startsWith(API) ? url.pathname.slice(API.length).split('/').filter(Boolean).map(decodeURIComponent) : null
     const method = req.method ?? 'GET'
+    if (this.o.eventSourceMappings && (url.pathname === ESM_API || url.pathname.startsWith(`${ESM_API}/`))) {
+      return this.eventSourceMappingApi(this.o.eventSourceMappings, url, method, req, res, requestId)
+    }
     const reg = this.o.registry
     const ok = (status: number, body: unknown): void => sendJson(res, status, body, { 'x-amzn-requestid': requestId })
     if (parts && parts.length === 0) {
@@ -117,6 +191,26 @@ export class LambdaApiServer {
       const data = fs.readFileSync(fn.zipPath)
       res.writeHead(200, { 'content-type': 'application/zip', 'content-length': String(data.length) }).end(data)
       return
+    }
+    req.resume()
+    throw new ApiException(apiErrors.unsupportedOperation(method, url.pathname))
+  }
+
+  /** Create/Get/List/Update/DeleteEventSourceMapping (restJson1, as @aws-sdk/client-lambda sends them). */
+  private async eventSourceMappingApi(esm: EventSourceMappings, url: URL, method: string, req: http.IncomingMessage, res: http.ServerResponse, requestId: string): Promise<void> {
+    const ok = (status: number, body: unknown): void => sendJson(res, status, body, { 'x-amzn-requestid': requestId })
+    const rest = url.pathname.slice(ESM_API.length).split('/').filter(Boolean).map(decodeURIComponent)
+    if (rest.length === 0 && method === 'POST') return ok(202, esm.create(await jsonBody<EventSourceMappingInput>(req, 1_000_000, 'CreateEventSourceMapping')))
+    if (rest.length === 0 && method === 'GET') {
+      const q = url.searchParams
+      const maxItems = q.get('MaxItems')
+      return ok(200, esm.list({ functionName: q.get('FunctionName') ?? undefined, eventSourceArn: q.get('EventSourceArn') ?? undefined, marker: q.get('Marker') ?? undefined, maxItems: maxItems === null ? undefined : Number(maxItems) }))
+    }
+    if (rest.length === 1) {
+      const uuid = rest[0]!
+      if (method === 'GET') return ok(200, esm.get(uuid))
+      if (method === 'PUT') return ok(202, esm.update(uuid, await jsonBody<EventSourceMappingInput>(req, 1_000_000, 'UpdateEventSourceMapping')))
+      if (method === 'DELETE') return ok(202, esm.delete(uuid))
     }
     req.resume()
     throw new ApiException(apiErrors.unsupportedOperation(method, url.pathname))

@@ -7,6 +7,7 @@ import type { TestProject } from 'vitest/node'
 import { ConfigError, effectiveConfig, loadConfig, resolveFromRoot } from '../config.js'
 import { startEmbeddedTarget } from '../embedded/index.js'
 import { ensurePythonVenv, PythonVenvError } from '../embedded/python-venv.js'
+import { type MotoServer, startServices } from '../services/moto.js'
 import { writeRunContext } from '../results/run-context.js'
 import { buildShim } from '../shims/build.js'
 import { discoverShims } from '../shims/manifest.js'
@@ -44,16 +45,36 @@ export default async function setup(project: TestProject): Promise<() => Promise
     target = { name: cfg.target === 'embedded' ? 'endpoint' : cfg.target, endpoint: cfg.endpoint, region: cfg.region, accountId: '000000000000', roleArn: 'arn:aws:iam::000000000000:role/conformance', details: { note: 'a Lambda API started outside this run' } }
   } else {
     const pythonVenv = await pythonVenvOrWarning(resolveFromRoot(cfg.cacheDir))
-    const t = await startEmbeddedTarget({
-      pythonVenv,
+    const services = await servicesOrWarning(resolveFromRoot(cfg.cacheDir))
+    const moto = 'moto' in services ? services.moto : undefined
+    let t
+    try {
+      t = await startEmbeddedTarget({
+        pythonVenv,
+        servicesEndpoint: moto?.endpoint,
+        servicesInfo: moto ? { name: 'moto', version: moto.version, services: moto.services } : undefined,
       region: cfg.region,
       workDir: cfg.workDir ? resolveFromRoot(cfg.workDir) : undefined,
       maxSandboxes: cfg.maxSandboxes,
       asyncRetryDelaysMs: cfg.asyncRetryDelaysMs.map(Number),
-    })
-    close = () => t.close()
-    target = { name: 'embedded', endpoint: t.endpoint, region: t.region, accountId: t.accountId, roleArn: `arn:aws:iam::${t.accountId}:role/conformance`, details: t.details }
-    say(`embedded target listening on ${t.endpoint}`)
+      })
+    } catch (e) {
+      await moto?.stop()
+      throw e
+    }
+    const started = t
+    close = async () => {
+      try {
+        await started.close()
+      } finally {
+        await moto?.stop()
+      }
+    }
+    target = {
+      name: 'embedded', endpoint: t.endpoint, region: t.region, accountId: t.accountId, roleArn: `arn:aws:iam::${t.accountId}:role/conformance`, details: t.details,
+      services: moto !== undefined, ...('reason' in services ? { servicesUnavailable: services.reason } : {}),
+    }
+    say(`embedded target listening on ${t.endpoint}${moto ? ` (with moto ${moto.version} behind the same endpoint for ${moto.services.join(', ')})` : ''}`)
   }
 
   project.provide('target', target)
@@ -84,5 +105,19 @@ async function pythonVenvOrWarning(cacheRoot: string): Promise<string | undefine
     if (!(e instanceof PythonVenvError)) throw e
     say(`WARNING: python3.* runtimes are unavailable on the embedded target: ${e.message}`)
     return undefined
+  }
+}
+
+/**
+ * moto's server (cached venv under the cache dir) for the AWS services besides Lambda. Without it the run goes on:
+ * the target answers Lambda and its own Logs subset, and tests that need the services skip with the reason.
+ */
+async function servicesOrWarning(cacheRoot: string): Promise<{ moto: MotoServer } | { reason: string }> {
+  try {
+    return { moto: await startServices(cacheRoot, { log: say }) }
+  } catch (e) {
+    const reason = `the local AWS services (moto) could not start: ${(e as Error).message}`
+    say(`WARNING: ${reason}. The run goes on without them; tests that need SQS, SNS, DynamoDB, Kinesis, CloudWatch Logs, IAM or STS are skipped.`)
+    return { reason }
   }
 }

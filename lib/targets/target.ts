@@ -5,6 +5,7 @@
  */
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import { LambdaClient } from '@aws-sdk/client-lambda'
+import { NodeHttpHandler } from '@smithy/node-http-handler'
 import type { Capability } from '../shims/capabilities.js'
 import type { Expectation } from '../shims/manifest.js'
 
@@ -17,6 +18,13 @@ export interface TargetInfo {
   /** Execution role functions are created with. */
   roleArn: string
   details: Record<string, unknown>
+  /**
+   * Whether the AWS services besides Lambda (SQS, SNS, DynamoDB and Streams, Kinesis, CloudWatch Logs, IAM, STS)
+   * are reachable at `endpoint`: on the embedded target, when moto started. Tests that need them skip with
+   * `servicesUnavailable` as the reason otherwise.
+   */
+  services?: boolean
+  servicesUnavailable?: string
 }
 
 /** A built shim as tests see it. */
@@ -37,6 +45,35 @@ export interface ShimInfo {
 
 /** Local targets accept any credentials; these fixed ones keep the host's own credentials out of every request. */
 const LOCAL_CREDENTIALS = { accessKeyId: 'conformance', secretAccessKey: 'conformance' }
+
+/** The configuration every SDK v3 client accepts: endpoint, region, fixed local credentials, no retries. */
+export interface AwsClientConfig {
+  endpoint: string
+  region: string
+  credentials: { accessKeyId: string; secretAccessKey: string }
+  maxAttempts: number
+  /** HTTP/1.1 for every client: Kinesis defaults to HTTP/2, which neither moto nor the embedded target speak. */
+  requestHandler: NodeHttpHandler
+}
+
+/**
+ * Any AWS SDK v3 client for the target's one endpoint: `awsClient(SQSClient, target)`. The embedded target
+ * forwards every service but Lambda to its local AWS services (moto).
+ */
+export function awsClient<C>(Client: new (config: AwsClientConfig) => C, t: TargetInfo): C {
+  return new Client({ endpoint: t.endpoint, region: t.region, credentials: LOCAL_CREDENTIALS, maxAttempts: 1, requestHandler: new NodeHttpHandler() })
+}
+
+/**
+ * Waits until every function log line the target has so far can be read through CloudWatch Logs (the embedded
+ * target batches lines into its services' Logs). A no-op for targets without that endpoint.
+ */
+export async function flushLogs(t: TargetInfo): Promise<void> {
+  if (t.name !== 'embedded') return
+  const r = await fetch(`${t.endpoint}/_embedded/logs/flush`, { method: 'POST' })
+  await r.arrayBuffer()
+  if (r.status !== 204) throw new Error(`flushing the target's logs failed: HTTP ${r.status}`)
+}
 
 export function lambdaClient(t: TargetInfo): LambdaClient {
   return new LambdaClient({ endpoint: t.endpoint, region: t.region, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 })
