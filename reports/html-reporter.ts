@@ -7,6 +7,7 @@ import { redact } from '../lib/config.js'
 import { type ResultsDocument, type Status, STATUSES, type TestRecord } from '../lib/results/model.js'
 import { closingCounts, closingLine, countByStatus, isStrict, OUTPUT_FILES, STATUS_MEANING, worstStatus } from './collect.js'
 import { RunEndReporter, writeRunOutput } from './output.js'
+import { integrationSection } from './integration-section.js'
 import { comparisonSection } from './study-comparison.js'
 
 export interface HtmlOptions {
@@ -414,6 +415,7 @@ export function renderHtml(input: ResultsDocument, options: RenderHtmlOptions = 
     ['h-summary', 'Summary'],
     ['h-matrix', 'Matrix'],
     ...(doc.tests.some((t) => t.suite === 'study') ? [['h-study', 'Shim comparison']] : []),
+    ...(doc.tests.some((t) => t.suite === 'integration') ? [['h-integration', 'Triggers']] : []),
     ...(conformance.length > 0 ? [['h-details', 'Details']] : []),
     ['h-shims', 'Shims'],
     ...(Object.keys(doc.target.details).length > 0 ? [['h-target', 'Target']] : []),
@@ -438,6 +440,7 @@ ${header(doc, strict)}
 ${meter(doc)}
 ${matrix(doc, conformance, anchor, strict)}
 ${comparisonSection(doc, esc, (st) => badge(st))}
+${integrationSection(doc, esc, (st) => badge(st))}
 ${details(conformance, anchor)}
 ${shimTable(doc)}
 ${targetTable(doc)}

@@ -3,6 +3,7 @@ import { loadConfig } from '../lib/config.js'
 import type { TestRecord } from '../lib/results/model.js'
 import { buildResultsDocument } from './collect.js'
 import { renderHtml } from './html-reporter.js'
+import { integrationTable } from './integration-section.js'
 import { comparisonRows } from './study-comparison.js'
 
 const study = (behaviour: string, shim: string, observed: unknown, status: TestRecord['status'] = 'pass'): TestRecord => ({
@@ -46,5 +47,25 @@ describe('the study comparison table', () => {
     expect(html).toContain('(×3.00)')
     expect(comparisonRows(doc([]))).toBeNull()
     expect(renderHtml(doc([]), { env: {} })).not.toContain('id="h-study"')
+  })
+})
+
+describe('the triggers table', () => {
+  const integ = (behaviour: string, shim: string, status: TestRecord['status'], observed?: unknown, reason?: string): TestRecord => ({
+    ...study(behaviour, shim, observed, status), suite: 'integration', title: `${behaviour} title`, ...(reason ? { reason } : {}),
+  })
+  const d = doc([
+    integ('INTEG-SQS-001', 'node-proxy', 'expected-fail', { summary: '0/12 handled' }, 'Sparta relays logs as JSON'),
+    integ('INTEG-SQS-001', 'native', 'pass', { summary: '12/12 handled' }),
+    integ('INTEG-KINESIS-001', 'native', 'skip', undefined, 'no AWS services on this target'),
+  ])
+
+  it('has a column per integration behaviour and a row per shim, oracle first, with summaries or reasons', () => {
+    const t = integrationTable(d)!
+    expect(t.columns.map((c) => c.behaviour)).toEqual(['INTEG-KINESIS-001', 'INTEG-SQS-001'])
+    expect(t.rows.map((r) => r.shim)).toEqual(['native', 'node-proxy'])
+    expect(t.rows[0]!.cells).toEqual([{ status: 'skip', summary: 'no AWS services on this target' }, { status: 'pass', summary: '12/12 handled' }])
+    expect(t.rows[1]!.cells[0]).toBeNull()
+    expect(renderHtml(d, { env: {} })).toContain('id="h-integration"')
   })
 })

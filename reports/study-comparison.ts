@@ -38,12 +38,16 @@ export interface ComparisonRow {
   warm: { medianMs: number; ratio: number | null } | null
 }
 
+/** Shims that ran any of `tests`: the oracle first, then the others in run order. */
+export function orderedShims(doc: ResultsDocument, tests: ReadonlyArray<TestRecord>): string[] {
+  return [...new Set([ORACLE, ...doc.shims.map((s) => s.name), ...tests.map((t) => t.shim!)])].filter((s) => tests.some((t) => t.shim === s))
+}
+
 /** Pure data for the table (also handy for tests). Null when the study suite did not run. */
 export function comparisonRows(doc: ResultsDocument): { columns: string[]; rows: ComparisonRow[] } | null {
   const study = doc.tests.filter((t) => t.suite === 'study' && t.shim !== null)
   if (study.length === 0) return null
-  // The oracle first, then the other shims in run order.
-  const shims = [...new Set([ORACLE, ...doc.shims.map((s) => s.name), ...study.map((t) => t.shim!)])].filter((s) => study.some((t) => t.shim === s))
+  const shims = orderedShims(doc, study)
   const find = (shim: string, behaviour: string): TestRecord | undefined => study.find((t) => t.shim === shim && t.behaviour === behaviour)
   const cost = (shim: string): Cost | undefined => find(shim, COST)?.observed as Cost | undefined
   const base = cost(ORACLE)

@@ -37,7 +37,9 @@ conformance(behaviour, async (t) => {
   const account = accountRecords(read.lines, 'kinesis')
   const crashed = fs.existsSync(crashFile)
   fs.rmSync(path.dirname(crashFile), { recursive: true, force: true })
+  const lostCount = sequenceNumbers.filter((s) => !account.handled.has(s)).length
   const observed = {
+    summary: `${crashed ? 'killed once mid-batch' : 'NOT killed'}; ${N - lostCount}/${N} handled, ${lostCount} lost, ${[...account.handled.values()].reduce((n, c) => n + c - 1, 0)} handled twice`,
     put: N,
     crashedOnce: crashed,
     handled: sequenceNumbers.filter((s) => account.handled.has(s)).length,

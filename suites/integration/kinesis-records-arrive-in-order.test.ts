@@ -33,6 +33,7 @@ conformance(behaviour, async (t) => {
   const shapes = shapeReports(read.lines, 'kinesis')
   const firstSeen = [...new Set(seqs)]
   const observed = {
+    summary: `${new Set(seqs).size}/${N} records, ${firstSeen.every((s, i) => s === i) ? 'in order' : 'OUT OF ORDER'}, data ${summaries.every((s) => s.summary.dataIsJson === true) ? 'decoded as JSON' : 'not readable'}; unknown fields: ${union(shapes.map((s) => s.unknownFields)).join(', ') || 'none'}`,
     put: N,
     handled: new Set(seqs).size,
     inOrder: firstSeen.every((s, i) => s === i),

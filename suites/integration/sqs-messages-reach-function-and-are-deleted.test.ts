@@ -43,7 +43,11 @@ conformance(behaviour, async (t) => {
     if (left === 0) break
     await new Promise((r) => setTimeout(r, 250))
   }
+  const handledCount = sent.filter((id) => account.handled.has(id)).length
+  const dupCount = [...account.handled.values()].reduce((n, c) => n + c - 1, 0)
+  const shapeNote = (xs: string[][]) => (union(xs).length === 0 ? 'ok' : union(xs).join(', '))
   const observed = {
+    summary: `${handledCount}/${sent.length} handled, ${dupCount} duplicates, ${shapes.length} invokes; unknown fields: ${shapeNote(shapes.map((s) => s.unknownFields))}; missing: ${shapeNote(shapes.map((s) => s.missingFields))}; left in queue: ${left}`,
     sent: sent.length,
     handled: sent.filter((id) => account.handled.has(id)).length,
     duplicates: [...account.handled.values()].reduce((n, c) => n + c - 1, 0),

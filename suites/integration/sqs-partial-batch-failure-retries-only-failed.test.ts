@@ -41,6 +41,7 @@ conformance(behaviour, async (t) => {
   const after = accountRecords((await waitForLogLines(t.target, fn.name, { terms: ['probe-record'], until: () => true })).lines, 'sqs')
   const attrs = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue.QueueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }))).Attributes!
   const observed = {
+    summary: `good handled ${good.map((id) => a.handled.get(id) ?? 0).join('/')}, ${good.filter((id) => (after.handled.get(id) ?? 0) > 1).length} redelivered; failed ones retried: ${poison.every((id) => (a.handled.get(id) ?? 0) >= 2) ? 'yes' : 'NO'}; ${Number(attrs.ApproximateNumberOfMessages) + Number(attrs.ApproximateNumberOfMessagesNotVisible)} left in queue`,
     goodHandled: good.map((id) => a.handled.get(id) ?? 0),
     goodRedelivered: good.filter((id) => (after.handled.get(id) ?? 0) > 1).length,
     poisonHandledAtLeastTwice: poison.every((id) => (a.handled.get(id) ?? 0) >= 2),
