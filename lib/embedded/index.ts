@@ -10,6 +10,7 @@ import { FunctionRegistry } from './functions.js'
 import { LogStore } from './log-store.js'
 import { runtimeTable } from './runtimes.js'
 import { LambdaApiServer } from './server.js'
+import { SnsBridge } from './sns-bridge.js'
 
 export const EMBEDDED_ACCOUNT_ID = '000000000000'
 
@@ -115,6 +116,9 @@ export async function startEmbeddedTarget(o: EmbeddedTargetOptions = {}): Promis
     eventSourceMappings,
     servicesEndpoint: o.servicesEndpoint,
     flushLogs,
+    snsBridge: o.servicesEndpoint
+      ? new SnsBridge({ registry, region, accountId: EMBEDDED_ACCOUNT_ID, servicesEndpoint: o.servicesEndpoint, log: (m) => console.error('[embedded target]', m) })
+      : undefined,
     registry,
     logStore,
     region,
@@ -159,6 +163,8 @@ export async function startEmbeddedTarget(o: EmbeddedTargetOptions = {}): Promis
             services: o.servicesInfo?.services ?? [],
             routing: 'one endpoint: the Lambda API is answered by the target, every other request is forwarded unchanged',
             functionLogs: 'CloudWatch Logs of the services (group /aws/lambda/<name>, one stream per execution environment)',
+            accounts: 'a 12-digit access key id selects that account; any other selects the target\'s',
+            snsToLambda: 'delivered by the target after moto accepts Publish/PublishBatch: async invoke (retries apply), when the function policy allows sns.amazonaws.com',
           }
         : 'none (Lambda API and a read-only CloudWatch Logs subset only)',
     },

@@ -21,8 +21,10 @@ import { ApiException, type CreateFunctionInput, functionConfiguration, Function
 import type { EventSourceMappingInput, EventSourceMappings } from './esm/mappings.js'
 import { BodyTooLargeError, readBody, sendApiError, sendJson, TruncatedBodyError } from './http-util.js'
 import { LogStore } from './log-store.js'
+import { addPermission, type AddPermissionInput, getPolicy, removePermission } from './policy.js'
 import { ThrottledError } from './pool.js'
 import type { Invocation } from './sandbox.js'
+import type { SnsBridge } from './sns-bridge.js'
 
 export interface ServerOptions {
   registry: FunctionRegistry
@@ -41,6 +43,8 @@ export interface ServerOptions {
   servicesEndpoint?: string
   /** Awaited before a Logs request is forwarded (and by POST /_embedded/logs/flush), so reads see every line. */
   flushLogs?: () => Promise<void>
+  /** Delivers SNS messages to subscribed functions after moto has accepted a Publish (sns-bridge.ts). */
+  snsBridge?: SnsBridge
 }
 
 const API = '/2015-03-31/functions'
@@ -89,7 +93,20 @@ export class LambdaApiServer {
         await this.o.flushLogs?.()
         return this.forward(services, req, res, requestId)
       }
-      if (services && !this.isLambdaRequest(req, target)) return this.forward(services, req, res, requestId)
+      if (services && !this.isLambdaRequest(req, target)) {
+        const bridge = this.o.snsBridge
+        if (bridge && req.method === 'POST' && target === undefined && credentialScope(req)?.service === 'sns') {
+          // Buffered (SNS requests are small) so the bridge can read the message once moto has accepted it.
+          const body = await readBody(req, 4 * 1024 * 1024)
+          return this.forward(services, req, res, requestId, {
+            body,
+            onAnswer: (status, answer) => {
+              bridge.afterSnsRequest(body, status, answer).catch((e: unknown) => this.o.onInternalError?.(e))
+            },
+          })
+        }
+        return this.forward(services, req, res, requestId)
+      }
       await this.lambdaApi(req, res, requestId)
     } catch (e) {
       if (e instanceof ApiException) return sendApiError(res, e.error, requestId)
@@ -114,18 +131,48 @@ export class LambdaApiServer {
     return /Credential=[^/,]+\/\d{8}\/[^/,]+\/lambda\/aws4_request/.test(auth)
   }
 
-  /** Streams the request to `base` unchanged (method, path, query, headers, body) and the answer back. */
-  private forward(base: string, req: http.IncomingMessage, res: http.ServerResponse, requestId: string): Promise<void> {
+  /**
+   * Streams the request to `base` unchanged (method, path, query, headers, body) and the answer back. A 12-digit
+   * access key id selects that account (as on LocalStack): moto gets it as `x-moto-account-id`. With `tap`, the
+   * body was read already, and `onAnswer` gets moto's status and body once the answer has been sent on.
+   */
+  private forward(
+    base: string,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    requestId: string,
+    tap?: { body: Buffer; onAnswer: (status: number, body: Buffer) => void },
+  ): Promise<void> {
     const to = new URL(base)
     const headers: http.OutgoingHttpHeaders = {}
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) headers[k] = v
+    const accessKey = credentialScope(req)?.accessKeyId
+    if (accessKey && /^\d{12}$/.test(accessKey) && headers['x-moto-account-id'] === undefined) headers['x-moto-account-id'] = accessKey
+    if (tap) {
+      delete headers['transfer-encoding']
+      headers['content-length'] = String(tap.body.length)
+    }
     return new Promise<void>((resolve) => {
       const out = http.request({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers, agent: proxyAgent }, (answer) => {
         const back: http.OutgoingHttpHeaders = {}
         for (const [k, v] of Object.entries(answer.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) back[k] = v
         res.writeHead(answer.statusCode ?? 502, answer.statusMessage, back)
         answer.pipe(res)
-        answer.once('end', resolve)
+        const chunks: Buffer[] = []
+        if (tap) answer.on('data', (c: Buffer) => chunks.push(c))
+        answer.once('end', () => {
+          resolve()
+          if (!tap) return
+          // After the answer has gone out (or the client has gone): delivery never delays the caller.
+          let called = false
+          const done = (): void => {
+            if (called) return
+            called = true
+            tap.onAnswer(answer.statusCode ?? 502, Buffer.concat(chunks))
+          }
+          if (res.writableFinished || res.destroyed) done()
+          else (res.once('finish', done), res.once('close', done))
+        })
         answer.once('error', () => (res.destroy(), resolve()))
       })
       out.once('error', (e) => {
@@ -139,7 +186,8 @@ export class LambdaApiServer {
       res.once('close', () => {
         if (!res.writableFinished) out.destroy()
       })
-      req.pipe(out)
+      if (tap) out.end(tap.body)
+      else req.pipe(out)
     })
   }
 
@@ -186,6 +234,16 @@ export class LambdaApiServer {
         return ok(200, functionConfiguration(fn, this.o.region))
       }
       if (sub === 'invocations' && method === 'POST') return this.invoke(name, url, req, res, requestId)
+      if (sub === 'policy' && method === 'POST') {
+        const input = await jsonBody<AddPermissionInput>(req, 1_000_000, 'AddPermission')
+        return ok(201, addPermission(reg.get(name, url.searchParams.get('Qualifier') ?? input.Qualifier ?? undefined), input))
+      }
+      if (sub === 'policy' && method === 'GET') return ok(200, getPolicy(reg.get(name, url.searchParams.get('Qualifier') ?? undefined)))
+    } else if (parts && parts.length === 3 && parts[1] === 'policy' && method === 'DELETE') {
+      req.resume()
+      removePermission(reg.get(parts[0]!, url.searchParams.get('Qualifier') ?? undefined), parts[2]!, url.searchParams.get('RevisionId') ?? undefined)
+      res.writeHead(204, { 'x-amzn-requestid': requestId }).end()
+      return
     } else if (url.pathname.startsWith('/_embedded/code/') && method === 'GET') {
       const fn = reg.get(decodeURIComponent(url.pathname.slice('/_embedded/code/'.length).replace(/\.zip$/, '')))
       const data = fs.readFileSync(fn.zipPath)
@@ -386,6 +444,12 @@ function logTail(lines: string[]): string {
 function newTraceId(): string {
   const t = Math.floor(Date.now() / 1000).toString(16).padStart(8, '0')
   return `Root=1-${t}-${crypto.randomBytes(12).toString('hex')};Parent=${crypto.randomBytes(8).toString('hex')};Sampled=0`
+}
+
+/** The access key id and service of a SigV4 `Authorization` header, if any. */
+function credentialScope(req: http.IncomingMessage): { accessKeyId: string; service: string } | undefined {
+  const m = /Credential=([^/,\s]+)\/\d{8}\/[^/,]+\/([^/,]+)\/aws4_request/.exec(header(req, 'authorization') ?? '')
+  return m ? { accessKeyId: m[1]!, service: m[2]! } : undefined
 }
 
 function header(req: http.IncomingMessage, name: string): string | undefined {

@@ -47,7 +47,10 @@ export interface MotoServer {
 export interface StartMotoOptions {
   /** Port on 127.0.0.1; a free one when absent. */
   port?: number
-  /** The account moto's resources belong to (MOTO_ACCOUNT_ID); the embedded target's by default. */
+  /**
+   * moto's default account (requests that name no other through `x-moto-account-id`, which the embedded target's
+   * edge sets from a 12-digit access key id); the embedded target's by default.
+   */
   accountId?: string
   startTimeoutMs?: number
   log?: (line: string) => void
@@ -78,6 +81,19 @@ const LAUNCHER = [
   '    finally:',
   '        os._exit(0)',
   'threading.Thread(target=_watch, daemon=True).start()',
+  '# The default account (requests whose credentials name no other): set before any moto module binds it.',
+  '# Not MOTO_ACCOUNT_ID, which would override every other way of choosing an account (x-moto-account-id).',
+  'import moto.core, moto.core.models',
+  'moto.core.DEFAULT_ACCOUNT_ID = moto.core.models.DEFAULT_ACCOUNT_ID = sys.argv[1]',
+  'del sys.argv[1]',
+  '# SNS subscriptions with protocol lambda: moto would invoke its own Lambda (unknown function: Publish fails',
+  '# with 404); the embedded target delivers them itself (lib/embedded/sns-bridge.ts).',
+  'import moto.sns.models as _sns',
+  '_publish = _sns.Subscription.publish',
+  'def _no_lambda(self, *a, **k):',
+  '    if self.protocol == "lambda": return None',
+  '    return _publish(self, *a, **k)',
+  '_sns.Subscription.publish = _no_lambda',
   'from moto.server import main',
   'code = 0',
   'try:',
@@ -107,8 +123,8 @@ async function startOnce(venv: { python: string; versions: Record<string, string
   const started = performance.now()
   const timeoutMs = o.startTimeoutMs ?? 60_000
   const endpoint = `http://127.0.0.1:${port}`
-  const child = spawn(venv.python, ['-c', LAUNCHER, '-H', '127.0.0.1', '-p', String(port)], {
-    env: motoEnv(port, o.accountId ?? '000000000000'),
+  const child = spawn(venv.python, ['-c', LAUNCHER, o.accountId ?? '000000000000', '-H', '127.0.0.1', '-p', String(port)], {
+    env: motoEnv(port),
     stdio: ['pipe', 'pipe', 'pipe'],
     detached: true,
   })
@@ -210,10 +226,11 @@ export function freePort(): Promise<number> {
 }
 
 /** The host environment without AWS credentials or settings (moto needs none), plus moto's own settings. */
-function motoEnv(port: number, accountId: string): NodeJS.ProcessEnv {
+function motoEnv(port: number): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('AWS_') && !k.startsWith('MOTO_')) env[k] = v
-  return { ...env, MOTO_PORT: String(port), MOTO_ACCOUNT_ID: accountId, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' }
+  // AWS managed policies (AWSLambdaBasicExecutionRole, …) exist as on AWS, so the aws target's role setup can attach them.
+  return { ...env, MOTO_PORT: String(port), MOTO_IAM_LOAD_MANAGED_POLICIES: 'true', PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' }
 }
 
 export { PythonVenvError }
