@@ -36,6 +36,9 @@ describe('loadConfig defaults', () => {
       target: 'embedded',
       endpoint: '',
       region: 'us-east-1',
+      localstackImage: 'localstack/localstack:4.14.0',
+      awsRoleArn: '',
+      awsEndpoint: '',
       shims: [],
       outputDir: 'output',
       cacheDir: '.cache',
@@ -59,7 +62,7 @@ describe('loadConfig defaults', () => {
 describe('loadConfig parsing per type', () => {
   it('enum: accepts each listed value', () => {
     for (const l of SETTINGS.logLevel.values) expect(loadConfig({ CONFORMANCE_LOG_LEVEL: l }).logLevel).toBe(l)
-    for (const t of SETTINGS.target.values.filter((v) => v === 'embedded')) expect(loadConfig({ CONFORMANCE_TARGET: t }).target).toBe(t)
+    for (const t of SETTINGS.target.values) expect(loadConfig({ CONFORMANCE_TARGET: t }).target).toBe(t)
   })
 
   it('enum: rejects other values, naming the variable and the allowed values', () => {
@@ -112,11 +115,30 @@ describe('loadConfig parsing per type', () => {
     expect(msg).toContain('"1m"')
   })
 
-  it('TARGET other than embedded needs an endpoint until those targets exist, and says so', () => {
-    const msg = configError({ CONFORMANCE_TARGET: 'aws' })
-    expect(msg).toContain('CONFORMANCE_TARGET=aws')
-    expect(msg).toContain('CONFORMANCE_ENDPOINT')
+  it('TARGET localstack and aws load without an endpoint (the targets start themselves)', () => {
+    expect(loadConfig({ CONFORMANCE_TARGET: 'aws' }).target).toBe('aws')
+    expect(loadConfig({ CONFORMANCE_TARGET: 'localstack' })).toMatchObject({ target: 'localstack', endpoint: '' })
     expect(loadConfig({ CONFORMANCE_TARGET: 'localstack', CONFORMANCE_ENDPOINT: 'http://127.0.0.1:4566' })).toMatchObject({ target: 'localstack', endpoint: 'http://127.0.0.1:4566' })
+  })
+
+  it('TARGET=aws with ENDPOINT is rejected, pointing to AWS_ENDPOINT', () => {
+    const msg = configError({ CONFORMANCE_TARGET: 'aws', CONFORMANCE_ENDPOINT: 'http://127.0.0.1:1' })
+    expect(msg).toContain('CONFORMANCE_ENDPOINT')
+    expect(msg).toContain('CONFORMANCE_AWS_ENDPOINT')
+    expect(loadConfig({ CONFORMANCE_TARGET: 'aws', CONFORMANCE_AWS_ENDPOINT: 'http://127.0.0.1:1' }).awsEndpoint).toBe('http://127.0.0.1:1')
+  })
+
+  it('LOCALSTACK_IMAGE: defaults to the frozen community tag and can be overridden', () => {
+    expect(loadConfig({}).localstackImage).toBe('localstack/localstack:4.14.0')
+    expect(loadConfig({ CONFORMANCE_LOCALSTACK_IMAGE: 'localstack/localstack-pro:2026.3' }).localstackImage).toBe('localstack/localstack-pro:2026.3')
+  })
+
+  it('AWS_ROLE_ARN: takes an IAM role ARN and rejects anything else, naming the variable', () => {
+    expect(loadConfig({ CONFORMANCE_AWS_ROLE_ARN: 'arn:aws:iam::123456789012:role/path/conformance' }).awsRoleArn).toBe('arn:aws:iam::123456789012:role/path/conformance')
+    expect(loadConfig({ CONFORMANCE_AWS_ROLE_ARN: 'arn:aws-cn:iam::123456789012:role/x' }).awsRoleArn).toBe('arn:aws-cn:iam::123456789012:role/x')
+    const msg = configError({ CONFORMANCE_AWS_ROLE_ARN: 'conformance-role' })
+    expect(msg).toContain('CONFORMANCE_AWS_ROLE_ARN=conformance-role')
+    expect(msg).toContain('arn:aws:iam::')
   })
 })
 
@@ -185,6 +207,20 @@ describe('redaction', () => {
     const eff = effectiveConfig(cfg, env)
     expect(JSON.stringify(eff)).not.toContain(FAKE_SECRET)
     expect(eff.CONFORMANCE_ENDPOINT).toBe(`http://127.0.0.1:1/?k=${REDACTED}`)
+  })
+
+  it('effectiveConfig hides host AWS credentials and LOCALSTACK_AUTH_TOKEN in the new target settings', () => {
+    const token = 'ls-FAKE-token-0123456789abcdef'
+    const hostEnv = { ...env, LOCALSTACK_AUTH_TOKEN: token }
+    const cfg = loadConfig({
+      CONFORMANCE_TARGET: 'aws',
+      CONFORMANCE_AWS_ENDPOINT: `http://AKIAFAKEFAKEFAKE:${FAKE_SECRET}@127.0.0.1:1/`,
+      CONFORMANCE_LOCALSTACK_IMAGE: `localstack/localstack:${token}`,
+      CONFORMANCE_AWS_ROLE_ARN: 'arn:aws:iam::123456789012:role/conformance',
+    })
+    const text = JSON.stringify(effectiveConfig(cfg, hostEnv))
+    for (const secret of [FAKE_SECRET, 'AKIAFAKEFAKEFAKE', token]) expect(text).not.toContain(secret)
+    expect(effectiveConfig(cfg, hostEnv).CONFORMANCE_AWS_ROLE_ARN).toBe('arn:aws:iam::123456789012:role/conformance')
   })
 })
 

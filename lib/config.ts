@@ -34,7 +34,19 @@ export const SETTINGS = {
     env: 'ENDPOINT', type: 'string', default: '',
     description: 'Use an already running Lambda API at this URL (for example one started by `npm run serve`) instead of starting the target.',
   },
-  region: { env: 'REGION', type: 'string', default: 'us-east-1', description: 'AWS region name used by the target and the SDK clients.' },
+  region: { env: 'REGION', type: 'string', default: 'us-east-1', description: 'AWS region name used by the target and the SDK clients. On the `aws` target, when this is unset, `AWS_REGION` (or `AWS_DEFAULT_REGION`) is used.' },
+  localstackImage: {
+    env: 'LOCALSTACK_IMAGE', type: 'string', default: 'localstack/localstack:4.14.0',
+    description: '`localstack` target: the image testcontainers starts (4.14.0 is the last that needs no `LOCALSTACK_AUTH_TOKEN`; for later ones set that variable, which is passed to the container and never printed).',
+  },
+  awsRoleArn: {
+    env: 'AWS_ROLE_ARN', type: 'string', default: '',
+    description: '`aws` target: execution role for the functions. Empty means the run creates a least-privilege role with its name prefix and deletes it afterwards.',
+  },
+  awsEndpoint: {
+    env: 'AWS_ENDPOINT', type: 'string', default: '',
+    description: '`aws` target: send every AWS call to this URL instead of AWS (for testing the kit\'s AWS code path against a local endpoint such as `npm run serve`).',
+  },
   shims: {
     env: 'SHIMS', type: 'list', default: [],
     description: 'Comma-separated shims to test: names of folders in `shims/`, or paths to shim folders elsewhere. Empty means every folder in `shims/`.',
@@ -102,8 +114,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   for (const d of cfg.asyncRetryDelaysMs) {
     if (!/^\d+$/.test(d)) throw new ConfigError(`${ENV_PREFIX}ASYNC_RETRY_DELAYS_MS must be comma-separated milliseconds, got "${d}"`)
   }
-  if (cfg.target !== 'embedded' && cfg.endpoint === '') {
-    throw new ConfigError(`${ENV_PREFIX}TARGET=${cfg.target} is not implemented yet (issue #4); use the default embedded target, or set ${ENV_PREFIX}ENDPOINT to a running Lambda API`)
+  if (cfg.target === 'aws' && cfg.endpoint !== '') {
+    throw new ConfigError(`${ENV_PREFIX}ENDPOINT cannot be used with ${ENV_PREFIX}TARGET=aws; to send the aws target's calls to a local endpoint, set ${ENV_PREFIX}AWS_ENDPOINT`)
+  }
+  if (cfg.awsRoleArn !== '' && !/^arn:aws[a-z-]*:iam::\d{12}:role\/.+/.test(cfg.awsRoleArn)) {
+    throw new ConfigError(`${ENV_PREFIX}AWS_ROLE_ARN=${cfg.awsRoleArn} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)`)
   }
   return cfg
 }

@@ -6,6 +6,7 @@ import crypto from 'node:crypto'
 import fs from 'node:fs'
 import {
   CreateFunctionCommand,
+  type CreateFunctionCommandOutput,
   DeleteFunctionCommand,
   GetFunctionConfigurationCommand,
   type InvocationType,
@@ -14,7 +15,7 @@ import {
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda'
 import { parseReportLine } from './lambda/protocol.js'
-import { lambdaClient, type ShimInfo, type TargetInfo } from './targets/target.js'
+import { lambdaClient, namePrefix, type ShimInfo, type TargetInfo } from './targets/target.js'
 
 /** A fault of the kit or its infrastructure (not a verdict on a shim): reported as status `error`. */
 export class KitError extends Error {
@@ -152,7 +153,7 @@ async function waitFor(client: LambdaClient, name: string, ready: (c: { State?: 
 export async function deploy(target: TargetInfo, shim: ShimInfo, o: DeployOptions): Promise<DeployedFunction> {
   const client = lambdaClient(target)
   const label = (o.label ?? o.probe).replace(/[^a-zA-Z0-9-]/g, '-').slice(0, 24)
-  const name = `glc-${shim.name}-${label}-${crypto.randomBytes(4).toString('hex')}`.slice(0, 64)
+  const name = `${namePrefix(target)}${shim.name}-${label}-${crypto.randomBytes(4).toString('hex')}`.slice(0, 64)
   let zip: Buffer
   try {
     zip = fs.readFileSync(shim.zipPath)
@@ -160,8 +161,7 @@ export async function deploy(target: TargetInfo, shim: ShimInfo, o: DeployOption
     throw new KitError(`shim ${shim.name}: package ${shim.zipPath} is missing (${(e as Error).message}); rerun npm test to rebuild it`)
   }
   try {
-    const out = await client.send(
-      new CreateFunctionCommand({
+    const out = await createFunction(client, new CreateFunctionCommand({
         FunctionName: name,
         Runtime: shim.runtime as never,
         Handler: shim.handler,
@@ -171,12 +171,28 @@ export async function deploy(target: TargetInfo, shim: ShimInfo, o: DeployOption
         MemorySize: o.memorySize,
         Environment: { Variables: { ...shim.environment, PROBE: o.probe, ...o.env } },
         Description: `go-lambda-conformance probe ${o.probe} through shim ${shim.name}`,
-      }),
-    )
+      }))
     await waitFor(client, name, (c) => c.State === 'Active', 'State Active')
     return new DeployedFunction(name, out.FunctionArn ?? name, client)
   } catch (e) {
     if (e instanceof KitError) throw e
-    throw new KitError(`deploying ${name} to ${target.name} (${target.endpoint}) failed: ${apiError(e).name}: ${apiError(e).message}`)
+    throw new KitError(`deploying ${name} to ${target.name} (${target.endpoint || `AWS ${target.region}`}) failed: ${apiError(e).name}: ${apiError(e).message}`)
+  }
+}
+
+/** How long CreateFunction is retried while AWS says a freshly created execution role cannot be assumed yet. */
+const ROLE_PROPAGATION_MS = 30_000
+
+/** CreateFunction, retried while a new IAM role propagates (AWS: "The role defined for the function cannot be assumed by Lambda"). */
+async function createFunction(client: LambdaClient, cmd: CreateFunctionCommand): Promise<CreateFunctionCommandOutput> {
+  const deadline = Date.now() + ROLE_PROPAGATION_MS
+  for (;;) {
+    try {
+      return await client.send(cmd)
+    } catch (e) {
+      const err = apiError(e)
+      if (err.name !== 'InvalidParameterValueException' || !/role .*cannot be assumed/i.test(err.message) || Date.now() > deadline) throw e
+      await new Promise((r) => setTimeout(r, 2000))
+    }
   }
 }

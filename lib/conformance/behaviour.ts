@@ -68,6 +68,12 @@ export function conformance(b: Behaviour, body: (ctx: ConformanceContext) => Pro
     test(`${shim.name} › ${b.id} ${b.title}`, { timeout: b.timeoutMs, meta: { conformance: base } }, async (t) => {
       const meta: ConformanceMeta = { ...base }
       t.task.meta.conformance = meta
+      if (target.unavailable) {
+        meta.status = 'skip'
+        meta.reason = target.unavailable
+        t.skip(meta.reason)
+        return
+      }
       if (b.needsServices && !target.services) {
         meta.status = 'skip'
         meta.reason = target.servicesUnavailable ?? `target ${target.name} has no AWS services besides Lambda`

@@ -25,6 +25,35 @@ export interface TargetInfo {
    */
   services?: boolean
   servicesUnavailable?: string
+  /**
+   * Set when the target cannot run at all on this machine (e.g. LocalStack without a Docker engine): every
+   * conformance test skips with this as the reason, and the run does not fail.
+   */
+  unavailable?: string
+  /**
+   * Start of the name of every function, queue, stream, table and role the kit creates on this target. On `aws`
+   * it is unique per run (`glc-<random>-`) so that cleanup can delete by prefix; `glc-` elsewhere.
+   */
+  namePrefix?: string
+  /**
+   * How SDK clients authenticate: `local` (fixed dummy credentials, default) or `default-chain` (the standard AWS
+   * credential chain: environment, profile, SSO, instance role; the aws target). With `default-chain`, an empty
+   * `endpoint` means AWS's own endpoints.
+   */
+  credentials?: 'local' | 'default-chain'
+}
+
+/** The name prefix for resources the kit creates on `t`. */
+export function namePrefix(t: TargetInfo): string {
+  return t.namePrefix ?? 'glc-'
+}
+
+/**
+ * A name for a queue, stream, table or topic a test creates on `t`: the target's prefix, then `parts` joined by `-`.
+ * On `aws` the prefix is what the run's cleanup deletes by and what the created execution role may read.
+ */
+export function resourceName(t: TargetInfo, ...parts: (string | number)[]): string {
+  return `${namePrefix(t)}${parts.join('-')}`
 }
 
 /** A built shim as tests see it. */
@@ -48,9 +77,9 @@ const LOCAL_CREDENTIALS = { accessKeyId: 'conformance', secretAccessKey: 'confor
 
 /** The configuration every SDK v3 client accepts: endpoint, region, fixed local credentials, no retries. */
 export interface AwsClientConfig {
-  endpoint: string
   region: string
-  credentials: { accessKeyId: string; secretAccessKey: string }
+  endpoint?: string
+  credentials?: { accessKeyId: string; secretAccessKey: string }
   maxAttempts: number
   /** HTTP/1.1 for every client: Kinesis defaults to HTTP/2, which neither moto nor the embedded target speak. */
   requestHandler: NodeHttpHandler
@@ -61,7 +90,16 @@ export interface AwsClientConfig {
  * forwards every service but Lambda to its local AWS services (moto).
  */
 export function awsClient<C>(Client: new (config: AwsClientConfig) => C, t: TargetInfo): C {
-  return new Client({ endpoint: t.endpoint, region: t.region, credentials: LOCAL_CREDENTIALS, maxAttempts: 1, requestHandler: new NodeHttpHandler() })
+  return new Client({ ...connection(t), maxAttempts: 1, requestHandler: new NodeHttpHandler() })
+}
+
+/**
+ * Endpoint, region and credentials for a client of `t`. Local targets get fixed dummy credentials so the host's
+ * own never leave the machine; the aws target leaves credentials to the SDK's default provider chain.
+ */
+export function connection(t: TargetInfo): { endpoint?: string; region: string; credentials?: { accessKeyId: string; secretAccessKey: string } } {
+  if (t.credentials === 'default-chain') return { ...(t.endpoint ? { endpoint: t.endpoint } : {}), region: t.region }
+  return { endpoint: t.endpoint, region: t.region, credentials: LOCAL_CREDENTIALS }
 }
 
 /**
@@ -76,9 +114,9 @@ export async function flushLogs(t: TargetInfo): Promise<void> {
 }
 
 export function lambdaClient(t: TargetInfo): LambdaClient {
-  return new LambdaClient({ endpoint: t.endpoint, region: t.region, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 })
+  return new LambdaClient({ ...connection(t), maxAttempts: 1 })
 }
 
 export function logsClient(t: TargetInfo): CloudWatchLogsClient {
-  return new CloudWatchLogsClient({ endpoint: t.endpoint, region: t.region, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 })
+  return new CloudWatchLogsClient({ ...connection(t), maxAttempts: 1 })
 }

@@ -3,7 +3,7 @@ import { expect } from 'vitest'
 import { conformance, defineBehaviour } from '../../lib/conformance/behaviour.js'
 import { mapSource, recordSummaries, shapeReports, union } from '../../lib/conformance/integration.js'
 import { waitForLogLines } from '../../lib/conformance/logs.js'
-import { awsClient } from '../../lib/targets/target.js'
+import { awsClient, resourceName } from '../../lib/targets/target.js'
 
 export const behaviour = defineBehaviour({
   id: 'INTEG-DDB-001',
@@ -34,7 +34,7 @@ const TYPES = { pk: 'S', str: 'S', num: 'N', bin: 'B', bool: 'BOOL', nul: 'NULL'
 
 conformance(behaviour, async (t) => {
   const ddb = awsClient(DynamoDBClient, t.target)
-  const table = `glc-${t.shim.name}-${Date.now()}`
+  const table = resourceName(t.target, t.shim.name, Date.now())
   await ddb.send(new CreateTableCommand({
     TableName: table,
     AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],

@@ -5,7 +5,7 @@ import { expect } from 'vitest'
 import { conformance, defineBehaviour } from '../../lib/conformance/behaviour.js'
 import { accountRecords, activeStream, mapSource, sharedHostDir } from '../../lib/conformance/integration.js'
 import { waitForLogLines } from '../../lib/conformance/logs.js'
-import { awsClient } from '../../lib/targets/target.js'
+import { awsClient, resourceName } from '../../lib/targets/target.js'
 
 export const behaviour = defineBehaviour({
   id: 'INTEG-KINESIS-002',
@@ -21,7 +21,7 @@ const N = 10
 
 conformance(behaviour, async (t) => {
   const kinesis = awsClient(KinesisClient, t.target)
-  const name = `glc-${t.shim.name}-kill-${Date.now()}`
+  const name = resourceName(t.target, t.shim.name, 'kill', Date.now())
   await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: 1 }))
   const arn = await activeStream(kinesis, name)
   // Outside the sandbox (its /tmp is private), so the retry in a new environment sees that the crash happened.

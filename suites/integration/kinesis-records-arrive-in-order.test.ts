@@ -3,7 +3,7 @@ import { expect } from 'vitest'
 import { conformance, defineBehaviour } from '../../lib/conformance/behaviour.js'
 import { accountRecords, activeStream, mapSource, recordSummaries, shapeReports, union } from '../../lib/conformance/integration.js'
 import { waitForLogLines } from '../../lib/conformance/logs.js'
-import { awsClient } from '../../lib/targets/target.js'
+import { awsClient, resourceName } from '../../lib/targets/target.js'
 
 export const behaviour = defineBehaviour({
   id: 'INTEG-KINESIS-001',
@@ -19,7 +19,7 @@ const N = 25
 
 conformance(behaviour, async (t) => {
   const kinesis = awsClient(KinesisClient, t.target)
-  const name = `glc-${t.shim.name}-${Date.now()}`
+  const name = resourceName(t.target, t.shim.name, Date.now())
   await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: 1 }))
   const arn = await activeStream(kinesis, name)
   const fn = await t.deploy({ probe: 'event-shape', env: { PROBE_EVENT_KIND: 'kinesis' }, timeout: 10 })

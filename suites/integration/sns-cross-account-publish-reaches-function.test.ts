@@ -3,6 +3,7 @@ import { AddPermissionCommand } from '@aws-sdk/client-lambda'
 import { CreateTopicCommand, DeleteTopicCommand, PublishCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns'
 import { NodeHttpHandler } from '@smithy/node-http-handler'
 import { expect } from 'vitest'
+import { resourceName } from '../../lib/targets/target.js'
 import { conformance, defineBehaviour } from '../../lib/conformance/behaviour.js'
 import { accountRecords, recordSummaries, shapeReports, union } from '../../lib/conformance/integration.js'
 import { waitForLogLines } from '../../lib/conformance/logs.js'
@@ -33,7 +34,7 @@ function snsAs(account: string, t: TargetInfo): SNSClient {
 conformance(behaviour, async (t) => {
   const sns = snsAs(OTHER_ACCOUNT, t.target)
   const fn = await t.deploy({ probe: 'event-shape', env: { PROBE_EVENT_KIND: 'sns' }, timeout: 10 })
-  const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: `glc-${t.shim.name}-xacct-${Date.now()}` }))
+  const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: resourceName(t.target, t.shim.name, 'xacct', Date.now()) }))
   try {
     const topicAccount = TopicArn!.split(':')[4]
     await fn.client.send(

@@ -5,7 +5,7 @@ import { expect } from 'vitest'
 import { conformance, defineBehaviour } from '../../lib/conformance/behaviour.js'
 import { accountRecords, recordSummaries, shapeReports, union } from '../../lib/conformance/integration.js'
 import { waitForLogLines } from '../../lib/conformance/logs.js'
-import { awsClient } from '../../lib/targets/target.js'
+import { awsClient, resourceName } from '../../lib/targets/target.js'
 
 export const behaviour = defineBehaviour({
   id: 'INTEG-SNS-001',
@@ -23,7 +23,7 @@ const N = 3
 conformance(behaviour, async (t) => {
   const sns = awsClient(SNSClient, t.target)
   const fn = await t.deploy({ probe: 'event-shape', env: { PROBE_EVENT_KIND: 'sns' }, timeout: 10 })
-  const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: `glc-${t.shim.name}-sns-${Date.now()}` }))
+  const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: resourceName(t.target, t.shim.name, 'sns', Date.now()) }))
   try {
     // The SDK path needs the permission the console would add (SNS invokes through the function's policy).
     await fn.client.send(new AddPermissionCommand({ FunctionName: fn.name, StatementId: 'sns-topic', Action: 'lambda:InvokeFunction', Principal: 'sns.amazonaws.com', SourceArn: TopicArn }))

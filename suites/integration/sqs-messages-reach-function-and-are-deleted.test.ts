@@ -3,7 +3,7 @@ import { expect } from 'vitest'
 import { conformance, defineBehaviour } from '../../lib/conformance/behaviour.js'
 import { accountRecords, mapSource, shapeReports, union } from '../../lib/conformance/integration.js'
 import { waitForLogLines } from '../../lib/conformance/logs.js'
-import { awsClient } from '../../lib/targets/target.js'
+import { awsClient, resourceName } from '../../lib/targets/target.js'
 
 export const behaviour = defineBehaviour({
   id: 'INTEG-SQS-001',
@@ -19,7 +19,7 @@ const N = 12
 
 conformance(behaviour, async (t) => {
   const sqs = awsClient(SQSClient, t.target)
-  const queue = await sqs.send(new CreateQueueCommand({ QueueName: `glc-${t.shim.name}-${Date.now()}`, Attributes: { VisibilityTimeout: '5' } }))
+  const queue = await sqs.send(new CreateQueueCommand({ QueueName: resourceName(t.target, t.shim.name, Date.now()), Attributes: { VisibilityTimeout: '5' } }))
   const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue.QueueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!
   const fn = await t.deploy({ probe: 'event-shape', env: { PROBE_EVENT_KIND: 'sqs' }, timeout: 10 })
   await mapSource(fn, { EventSourceArn: queueArn, BatchSize: 5 })
