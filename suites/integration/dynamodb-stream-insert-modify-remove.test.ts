@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util'
 import { CreateTableCommand, DeleteItemCommand, DescribeTableCommand, DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb'
 import { expect } from 'vitest'
 import { conformance, defineBehaviour } from '../../lib/conformance/behaviour.js'
@@ -52,7 +53,7 @@ conformance(behaviour, async (t) => {
   const records = recordSummaries(read.lines, 'dynamodb').map((r) => r.summary as { eventName: string; Keys?: unknown; NewImage?: unknown; OldImage?: unknown })
   const shapes = shapeReports(read.lines, 'dynamodb')
   const observed = {
-    summary: `${records.map((r) => `${r.eventName}[${[r.Keys && 'K', r.NewImage && 'New', r.OldImage && 'Old'].filter(Boolean).join('+')}]`).join(' ') || 'nothing readable'}; attribute types ${JSON.stringify(records.find((r) => r.eventName === 'INSERT')?.NewImage ?? null) === JSON.stringify(TYPES) ? 'all decoded' : 'differ'}`,
+    summary: `${records.map((r) => `${r.eventName}[${[r.Keys && 'K', r.NewImage && 'New', r.OldImage && 'Old'].filter(Boolean).join('+')}]`).join(' ') || 'nothing readable'}; attribute types ${isDeepStrictEqual(records.find((r) => r.eventName === 'INSERT')?.NewImage ?? null, TYPES) ? 'all decoded' : 'differ'}`,
     events: records.map((r) => r.eventName),
     images: records.map((r) => ({ eventName: r.eventName, keys: r.Keys !== undefined, newImage: r.NewImage !== undefined, oldImage: r.OldImage !== undefined })),
     insertTypes: records.find((r) => r.eventName === 'INSERT')?.NewImage ?? null,

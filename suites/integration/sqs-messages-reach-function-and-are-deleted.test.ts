@@ -46,22 +46,26 @@ conformance(behaviour, async (t) => {
   const handledCount = sent.filter((id) => account.handled.has(id)).length
   const dupCount = [...account.handled.values()].reduce((n, c) => n + c - 1, 0)
   const shapeNote = (xs: string[][]) => (union(xs).length === 0 ? 'ok' : union(xs).join(', '))
+  const shapeIds = new Set(shapes.flatMap((s) => s.ids))
   const observed = {
     summary: `${handledCount}/${sent.length} handled, ${dupCount} duplicates, ${shapes.length} invokes; unknown fields: ${shapeNote(shapes.map((s) => s.unknownFields))}; missing: ${shapeNote(shapes.map((s) => s.missingFields))}; left in queue: ${left}`,
     sent: sent.length,
     handled: sent.filter((id) => account.handled.has(id)).length,
     duplicates: [...account.handled.values()].reduce((n, c) => n + c - 1, 0),
     invokes: shapes.length,
+    // The shape reports are the evidence of what the function decoded: every message must be in one.
+    shapeReportedFor: sent.filter((id) => shapeIds.has(id)).length,
     largestBatch: Math.max(0, ...shapes.map((s) => s.records)),
     decodeErrors: shapes.filter((s) => s.decodeError !== '').map((s) => s.decodeError),
     unknownFields: union(shapes.map((s) => s.unknownFields)),
     missingFields: union(shapes.map((s) => s.missingFields)),
     leftInQueue: left,
   }
-  t.expect({ sent: N, handled: N, duplicates: 0, largestBatch: '≤ 5', decodeErrors: [], unknownFields: [], missingFields: [], leftInQueue: 0 })
+  t.expect({ sent: N, handled: N, shapeReportedFor: N, duplicates: 0, largestBatch: '≤ 5', decodeErrors: [], unknownFields: [], missingFields: [], leftInQueue: 0 })
   t.observe(observed)
   expect(read.satisfied, `only ${observed.handled} of ${N} messages were handled`).toBe(true)
   expect(observed.handled).toBe(N)
+  expect(observed.shapeReportedFor, 'the shape reports the function logged could not be read back for every message').toBe(N)
   expect(observed.largestBatch).toBeLessThanOrEqual(5)
   expect(observed.decodeErrors).toEqual([])
   expect(observed.unknownFields).toEqual([])
