@@ -8,11 +8,10 @@
  */
 import net from 'node:net'
 import { ConfigError, loadConfig, resolveFromRoot } from '../config.js'
-import { type EmbeddedTarget, EMBEDDED_ACCOUNT_ID, startEmbeddedTarget } from '../embedded/index.js'
-import { ensurePythonVenv, PythonVenvError } from '../embedded/python-venv.js'
-import { type MotoServer, startServices } from '../services/moto.js'
+import { type EmbeddedTarget, EMBEDDED_ACCOUNT_ID } from '../embedded/index.js'
 import { buildShim } from '../shims/build.js'
 import { discoverShims, type Shim } from '../shims/manifest.js'
+import { type EmbeddedStack, startEmbeddedStack } from '../targets/embedded.js'
 
 export const DEFAULT_PORT = 9777
 const ROLE_ARN = `arn:aws:iam::${EMBEDDED_ACCOUNT_ID}:role/conformance`
@@ -109,18 +108,6 @@ async function buildAll(cfg: ReturnType<typeof loadConfig>): Promise<BuiltShim[]
 }
 
 /** The venv python3.* functions run in (cached); without Python, serve still runs the other runtimes. */
-async function pythonVenvOrNote(cacheRoot: string): Promise<string | undefined> {
-  try {
-    const venv = await ensurePythonVenv(cacheRoot, { log: err })
-    if (venv.cached) err(`python venv: using cached ${venv.dir}`)
-    return venv.dir
-  } catch (e) {
-    if (!(e instanceof PythonVenvError)) throw e
-    err(`note: python3.* runtimes are unavailable: ${e.message}`)
-    return undefined
-  }
-}
-
 function shellQuote(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`
 }
@@ -229,28 +216,10 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const built = o.build ? await buildAll(cfg) : []
-  const pythonVenv = await pythonVenvOrNote(resolveFromRoot(cfg.cacheDir))
-  let moto: MotoServer | undefined
+  let stack: EmbeddedStack
   try {
-    moto = await startServices(resolveFromRoot(cfg.cacheDir), { log: err })
+    stack = await startEmbeddedStack(cfg, { log: err, port: o.port })
   } catch (e) {
-    err(`note: the local AWS services (moto) could not start, so only the Lambda API (and a read-only CloudWatch Logs subset) is served: ${(e as Error).message}`)
-  }
-
-  let target: EmbeddedTarget
-  try {
-    target = await startEmbeddedTarget({
-      pythonVenv,
-      servicesEndpoint: moto?.endpoint,
-      servicesInfo: moto ? { name: 'moto', version: moto.version, services: moto.services } : undefined,
-      region: cfg.region,
-      port: o.port,
-      workDir: cfg.workDir ? resolveFromRoot(cfg.workDir) : undefined,
-      maxSandboxes: cfg.maxSandboxes,
-      asyncRetryDelaysMs: cfg.asyncRetryDelaysMs.map(Number),
-    })
-  } catch (e) {
-    await moto?.stop()
     const code = (e as NodeJS.ErrnoException).code
     if (code === 'EADDRINUSE' || code === 'EACCES') {
       process.stderr.write(portHelp(o.port, code))
@@ -258,6 +227,7 @@ async function main(argv: string[]): Promise<number> {
     }
     throw e
   }
+  const target = stack.target
 
   let stopping = false
   const stop = (signal: NodeJS.Signals): void => {
@@ -272,7 +242,7 @@ async function main(argv: string[]): Promise<number> {
       process.exit(1)
     }, SHUTDOWN_GRACE_MS)
     guard.unref()
-    target.close().finally(() => moto?.stop()).then(
+    stack.close().then(
       () => {
         err('stopped')
         process.exit(0)

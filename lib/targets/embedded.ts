@@ -6,25 +6,35 @@
 import path from 'node:path'
 import type { Config } from '../config.js'
 import { resolveFromRoot } from '../config.js'
-import { startEmbeddedTarget } from '../embedded/index.js'
+import { type EmbeddedTarget, startEmbeddedTarget } from '../embedded/index.js'
 import { ensurePythonVenv, PythonVenvError } from '../embedded/python-venv.js'
 import { type MotoServer, startServices } from '../services/moto.js'
 import type { StartedTarget, StartOptions } from './start.js'
 import type { TargetInfo } from './target.js'
 
-export async function startEmbedded(cfg: Config, o: StartOptions = {}): Promise<StartedTarget> {
+/** The embedded target with its extras (Python venv, moto), as both `npm test` and `npm run serve` start it. */
+export interface EmbeddedStack {
+  target: EmbeddedTarget
+  moto?: MotoServer
+  servicesUnavailable?: string
+  /** Closes the target, then stops moto. */
+  close(): Promise<void>
+}
+
+export async function startEmbeddedStack(cfg: Config, o: { log?: (line: string) => void; port?: number } = {}): Promise<EmbeddedStack> {
   const say = o.log ?? (() => {})
   const cacheRoot = resolveFromRoot(cfg.cacheDir)
   const pythonVenv = await pythonVenvOrWarning(cacheRoot, say)
   const services = await servicesOrWarning(cacheRoot, say)
   const moto = 'moto' in services ? services.moto : undefined
-  let t
+  let target: EmbeddedTarget
   try {
-    t = await startEmbeddedTarget({
+    target = await startEmbeddedTarget({
       pythonVenv,
       servicesEndpoint: moto?.endpoint,
       servicesInfo: moto ? { name: 'moto', version: moto.version, services: moto.services } : undefined,
       region: cfg.region,
+      port: o.port,
       workDir: cfg.workDir ? resolveFromRoot(cfg.workDir) : undefined,
       maxSandboxes: cfg.maxSandboxes,
       asyncRetryDelaysMs: cfg.asyncRetryDelaysMs.map(Number),
@@ -33,22 +43,33 @@ export async function startEmbedded(cfg: Config, o: StartOptions = {}): Promise<
     await moto?.stop()
     throw e
   }
-  const started = t
+  return {
+    target,
+    moto,
+    ...('reason' in services ? { servicesUnavailable: services.reason } : {}),
+    close: async () => {
+      try {
+        await target.close()
+      } finally {
+        await moto?.stop()
+      }
+    },
+  }
+}
+
+export async function startEmbedded(cfg: Config, o: StartOptions = {}): Promise<StartedTarget> {
+  const say = o.log ?? (() => {})
+  const stack = await startEmbeddedStack(cfg, { log: say })
+  const { target: t, moto } = stack
   const info: TargetInfo = {
     name: 'embedded', endpoint: t.endpoint, region: t.region, accountId: t.accountId, roleArn: `arn:aws:iam::${t.accountId}:role/conformance`, details: t.details,
-    services: moto !== undefined, ...('reason' in services ? { servicesUnavailable: services.reason } : {}),
+    services: moto !== undefined, ...(stack.servicesUnavailable ? { servicesUnavailable: stack.servicesUnavailable } : {}),
     namePrefix: 'glc-',
   }
   say(`embedded target listening on ${t.endpoint}${moto ? ` (with moto ${moto.version} behind the same endpoint for ${moto.services.join(', ')})` : ''}`)
   return {
     info,
-    close: async () => {
-      try {
-        await started.close()
-      } finally {
-        await moto?.stop()
-      }
-    },
+    close: () => stack.close(),
   }
 }
 
