@@ -58,7 +58,7 @@ export function median(xs: number[]): number {
  * The study's property for one kind of misbehaviour: the invoke fails (not a hang, not a success), the answer
  * comes within the timeout, and the next invoke is served; the failure's details go into the comparison table.
  */
-export function failureIsReported(b: Behaviour, misbehaviour: { probe: string; args?: object }, timeoutS: number): void {
+export function failureIsReported(b: Behaviour, misbehaviour: { probe: string; args?: object }, timeoutS: number, o: { notBeforeTimeout?: boolean } = {}): void {
   conformance(b, async (t) => {
     const fn = await t.deploy({ probe: 'dispatch', timeout: timeoutS, memorySize: 128 })
     const failing = await fn.invoke(misbehaviour)
@@ -67,6 +67,8 @@ export function failureIsReported(b: Behaviour, misbehaviour: { probe: string; a
     t.observe(view)
     expect(view.functionError).toBe('Unhandled')
     expect(view.answeredInMs).toBeLessThanOrEqual(timeoutS * 1000 + 2000)
+    // A loop that ignores its context is stopped at the timeout, not before.
+    if (o.notBeforeTimeout) expect(view.answeredInMs).toBeGreaterThanOrEqual(timeoutS * 1000)
     expect(view.nextInvokeOk).toBe(true)
   })
 }

@@ -28,6 +28,12 @@ export function readBody(req: http.IncomingMessage, limit: number): Promise<Buff
   })
 }
 
+/** One request header's value (the first, if it was sent several times). */
+export function header(req: http.IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name]
+  return Array.isArray(v) ? v[0] : v
+}
+
 export function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const data = Buffer.from(JSON.stringify(body))
   if (res.headersSent || res.destroyed) return

@@ -2,7 +2,7 @@
  * The execution environments of one function: reuse of idle (frozen) sandboxes, cold starts with Lambda's
  * init retry (a failed Init is tried once more inside the invoke, LB §4), throttling, and the async queue.
  */
-import { logLines, type FunctionErrorPayload } from '../lambda/protocol.js'
+import { type FunctionErrorPayload, logLines, platformErrors } from '../lambda/protocol.js'
 import { LogStore } from './log-store.js'
 import { type FunctionSnapshot, type InitResult, type Invocation, type Outcome, Sandbox } from './sandbox.js'
 
@@ -152,8 +152,8 @@ export class FunctionPool {
     let payload: FunctionErrorPayload | Buffer = r.payload
     let errorType = r.errorType
     if (r.status === 'timeout') {
-      payload = { errorType: 'Sandbox.Timedout', errorMessage: `RequestId: ${inv.requestId} Error: Task timed out after ${(elapsedMs / 1000).toFixed(2)} seconds` }
-      errorType = 'Sandbox.Timedout'
+      payload = platformErrors.timeout(inv.requestId, elapsedMs)
+      errorType = payload.errorType!
       emit(logLines.timeout(inv.requestId, elapsedMs, new Date()))
     } else if (!Buffer.isBuffer(payload)) {
       // Platform payloads carry the request id of the invoke that saw the failure.

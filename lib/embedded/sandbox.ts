@@ -21,7 +21,7 @@ import {
   RUNTIME_HEADERS,
   runtimeApiErrors,
 } from '../lambda/protocol.js'
-import { BodyTooLargeError, readBody, sendJson } from './http-util.js'
+import { BodyTooLargeError, header, readBody, sendJson } from './http-util.js'
 import type { LogStore } from './log-store.js'
 import { signalGroup, watchMemory } from './process-tree.js'
 import { LAMBDA_PATH, type RuntimeSpec } from './runtimes.js'
@@ -85,6 +85,8 @@ export interface SandboxOptions {
 }
 
 const MiB = 1024 * 1024
+/** Scratch for drainLogs, which reads synchronously, so one buffer serves every sandbox. */
+const DRAIN_BUFFER = Buffer.allocUnsafe(64 * 1024)
 
 export class Sandbox {
   readonly id = crypto.randomUUID()
@@ -193,10 +195,8 @@ export class Sandbox {
     })
     if (child.pid === undefined) return
     this.pgid = child.pid
-    this.stopWatch = watchMemory(this.pgid, (rss) => this.onMemorySample(rss))
     child.on('exit', (code, signal) => this.onExit({ code, signal }))
-    this.drainTimer = setInterval(() => this.drainLogs(), 100)
-    this.drainTimer.unref()
+    this.startWatching()
   }
 
   /**
@@ -240,6 +240,7 @@ export class Sandbox {
     this.lastRequestId = inv.requestId
     this.tailTo = inv.log
     if (this.frozen) {
+      this.startWatching()
       signalGroup(this.pgid, 'SIGCONT')
       this.frozen = false
     }
@@ -337,7 +338,7 @@ export class Sandbox {
 
   private onExit(exit: ProcessExit): void {
     this.exited = exit
-    this.stopWatch?.()
+    this.stopWatching()
     for (const w of this.exitWaiters.splice(0)) w(exit)
     if (this.state === 'initializing') {
       this.drainLogs(true)
@@ -454,7 +455,24 @@ export class Sandbox {
   private freeze(): void {
     if (this.state === 'idle' && !this.frozen && this.pgid) {
       this.frozen = signalGroup(this.pgid, 'SIGSTOP')
+      // A stopped group can neither grow nor write: no /proc scans or log polls until it is thawed.
+      if (this.frozen) this.stopWatching()
     }
+  }
+
+  /** Memory sampling and periodic log draining, while the runtime can run. */
+  private startWatching(): void {
+    this.stopWatching()
+    this.stopWatch = watchMemory(this.pgid, (rss) => this.onMemorySample(rss))
+    this.drainTimer = setInterval(() => this.drainLogs(), 100)
+    this.drainTimer.unref()
+  }
+
+  private stopWatching(): void {
+    this.stopWatch?.()
+    this.stopWatch = undefined
+    clearInterval(this.drainTimer)
+    this.drainTimer = undefined
   }
 
   private async onInitError(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -543,7 +561,7 @@ export class Sandbox {
    */
   private drainLogs(flushPartial = false): void {
     if (this.logFd < 0) return
-    const buf = Buffer.alloc(64 * 1024)
+    const buf = DRAIN_BUFFER
     let text = ''
     for (;;) {
       let n = 0
@@ -580,8 +598,7 @@ export class Sandbox {
   async destroy(): Promise<void> {
     if (this.state === 'dead') return
     this.state = 'dead'
-    clearInterval(this.drainTimer)
-    this.stopWatch?.()
+    this.stopWatching()
     if (this.current) clearTimeout(this.current.timer)
     this.kill()
     this.pendingNext?.destroy()
@@ -625,10 +642,6 @@ class ActiveInvoke {
   constructor(readonly inv: Invocation) {}
 }
 
-function header(req: http.IncomingMessage, name: string): string | undefined {
-  const v = req.headers[name]
-  return Array.isArray(v) ? v[0] : v
-}
 
 function json(v: unknown): Buffer {
   return Buffer.from(JSON.stringify(v))

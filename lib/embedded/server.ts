@@ -16,10 +16,11 @@ import {
   LATEST,
   LOG_TAIL_BYTES,
   SYNC_REQUEST_LIMIT,
+  newTraceId,
 } from '../lambda/protocol.js'
 import { ApiException, type CreateFunctionInput, functionConfiguration, FunctionRegistry } from './functions.js'
 import type { EventSourceMappingInput, EventSourceMappings } from './esm/mappings.js'
-import { BodyTooLargeError, readBody, sendApiError, sendJson, TruncatedBodyError } from './http-util.js'
+import { BodyTooLargeError, header, readBody, sendApiError, sendJson, TruncatedBodyError } from './http-util.js'
 import { LogStore } from './log-store.js'
 import { addPermission, type AddPermissionInput, getPolicy, removePermission } from './policy.js'
 import { ThrottledError } from './pool.js'
@@ -390,7 +391,7 @@ async function jsonBody<T>(req: http.IncomingMessage, limit: number, operation: 
   try {
     raw = await readBody(req, limit)
   } catch (e) {
-    if (e instanceof BodyTooLargeError) throw new ApiException(apiErrors.codeRequestTooLarge(operation))
+    if (e instanceof BodyTooLargeError) throw new ApiException(apiErrors.requestBodyTooLarge(operation, limit))
     throw e
   }
   if (raw.length === 0) return {} as T
@@ -441,10 +442,6 @@ function logTail(lines: string[]): string {
   return all.subarray(Math.max(0, all.length - LOG_TAIL_BYTES)).toString('base64')
 }
 
-function newTraceId(): string {
-  const t = Math.floor(Date.now() / 1000).toString(16).padStart(8, '0')
-  return `Root=1-${t}-${crypto.randomBytes(12).toString('hex')};Parent=${crypto.randomBytes(8).toString('hex')};Sampled=0`
-}
 
 /** The access key id and service of a SigV4 `Authorization` header, if any. */
 function credentialScope(req: http.IncomingMessage): { accessKeyId: string; service: string } | undefined {
@@ -452,7 +449,3 @@ function credentialScope(req: http.IncomingMessage): { accessKeyId: string; serv
   return m ? { accessKeyId: m[1]!, service: m[2]! } : undefined
 }
 
-function header(req: http.IncomingMessage, name: string): string | undefined {
-  const v = req.headers[name]
-  return Array.isArray(v) ? v[0] : v
-}

@@ -12,6 +12,7 @@
  * as AWS fails the delivery (it would show in the topic's delivery-status logs).
  */
 import crypto from 'node:crypto'
+import { newTraceId } from '../lambda/protocol.js'
 import type { FunctionRecord, FunctionRegistry } from './functions.js'
 import { allowsService } from './policy.js'
 
@@ -208,7 +209,3 @@ export class SnsBridge {
   }
 }
 
-function newTraceId(): string {
-  const t = Math.floor(Date.now() / 1000).toString(16).padStart(8, '0')
-  return `Root=1-${t}-${crypto.randomBytes(12).toString('hex')};Parent=${crypto.randomBytes(8).toString('hex')};Sampled=0`
-}

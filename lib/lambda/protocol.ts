@@ -3,6 +3,7 @@
  * Every value cites its source in ../shared/reference/lambda-behavior.md (LB §n) so a reader can check it.
  * The embedded target emits these values and the suites assert them; neither hard-codes its own copy.
  */
+import { randomBytes } from 'node:crypto'
 
 // ---------------------------------------------------------------- limits (LB §2.3, §1.4)
 /** Largest synchronous Invoke request body. LB §2.3 (AWS-docs). */
@@ -173,10 +174,11 @@ export const apiErrors = {
     code: 'RequestEntityTooLargeException',
     body: { Type: 'User', message: `${bytes} byte payload is too large for the Event invocation type (limit ${ASYNC_REQUEST_LIMIT} bytes)` },
   }),
-  codeRequestTooLarge: (operation: string): ApiError => ({
+  /** A control-plane request body over its limit (CODE_REQUEST_LIMIT for code uploads). */
+  requestBodyTooLarge: (operation: string, limit = CODE_REQUEST_LIMIT): ApiError => ({
     status: 413,
     code: 'RequestEntityTooLargeException',
-    body: { Message: `Request must be smaller than ${CODE_REQUEST_LIMIT} bytes for the ${operation} operation` },
+    body: { Message: `Request must be smaller than ${limit} bytes for the ${operation} operation` },
   }),
   /** LB §2.4 (recorded 2025-11): prefix then the parser's detail. */
   invalidJson: (detail: string): ApiError =>
@@ -209,6 +211,12 @@ export const ROLE_PATTERN = /^arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role\/?[a-zA-Z_0-
 
 // ---------------------------------------------------------------- log lines (LB §5)
 const ms2 = (ms: number): string => ms.toFixed(2)
+
+/** An X-Ray trace header for an invoke whose caller sent none (LB §1.2 "Lambda-Runtime-Trace-Id"). */
+export function newTraceId(now = Date.now()): string {
+  const t = Math.floor(now / 1000).toString(16).padStart(8, '0')
+  return `Root=1-${t}-${randomBytes(12).toString('hex')};Parent=${randomBytes(8).toString('hex')};Sampled=0`
+}
 
 export const logLines = {
   initStart: (runtimeVersion: string, runtimeVersionArn: string) =>

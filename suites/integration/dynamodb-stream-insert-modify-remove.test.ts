@@ -81,6 +81,7 @@ conformance(behaviour, async (t) => {
   ])
   t.variant('REMOVE carries Keys + OldImage (lambda-behavior.md §9 #13)')
   expect(observed.insertTypes).toEqual(TYPES)
+  expect(shapes.length, 'no shape report could be read back from the log').toBeGreaterThan(0)
   expect(observed.unknownFields).toEqual([])
   expect(observed.decodeErrors).toEqual([])
 })

@@ -50,6 +50,7 @@ conformance(behaviour, async (t) => {
   expect(observed.inOrder).toBe(true)
   expect(observed.dataDecodedAsJson).toBe(true)
   expect(observed.largestBatch).toBeLessThanOrEqual(10)
+  expect(shapes.reduce((n, s) => n + s.records, 0), 'shape reports read back from the log cover every record').toBeGreaterThanOrEqual(N)
   expect(observed.unknownFields).toEqual([])
   expect(observed.missingFields).toEqual([])
   expect(observed.decodeErrors).toEqual([])

@@ -63,6 +63,7 @@ conformance(behaviour, async (t) => {
     expect(read.satisfied, 'the message from the other account never reached the function').toBe(true)
     expect(observed.delivered).toBe(1)
     expect(observed.received).toEqual(sent)
+    expect(shapes.length, 'no shape report could be read back from the log').toBeGreaterThan(0)
     expect(observed.decodeErrors).toEqual([])
     expect(observed.unknownFields).toEqual([])
     expect(observed.missingFields).toEqual([])

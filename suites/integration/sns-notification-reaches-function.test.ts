@@ -75,6 +75,7 @@ conformance(behaviour, async (t) => {
     t.observe(observed)
     expect(read.satisfied, `only ${handled} of ${N} notifications reached the function`).toBe(true)
     expect(observed.handled).toBe(N)
+    expect(observed.duplicates).toBe(0)
     expect(observed.recordsPerEvent).toEqual([1])
     expect(observed.decodeErrors).toEqual([])
     expect(observed.unknownFields).toEqual([])

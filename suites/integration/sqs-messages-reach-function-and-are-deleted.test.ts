@@ -65,6 +65,7 @@ conformance(behaviour, async (t) => {
   t.observe(observed)
   expect(read.satisfied, `only ${observed.handled} of ${N} messages were handled`).toBe(true)
   expect(observed.handled).toBe(N)
+  expect(observed.duplicates).toBe(0)
   expect(observed.shapeReportedFor, 'the shape reports the function logged could not be read back for every message').toBe(N)
   expect(observed.largestBatch).toBeLessThanOrEqual(5)
   expect(observed.decodeErrors).toEqual([])

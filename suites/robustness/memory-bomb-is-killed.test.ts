@@ -21,7 +21,7 @@ conformance(behaviour, async (t) => {
   const after = await fn.invoke({ probe: 'state' })
   const p = (r.json ?? {}) as { errorType?: string; errorMessage?: string }
   t.expect({ functionError: 'Unhandled', errorType: Object.keys(OOM_VARIANTS), reportStatus: 'error', maxMemoryUsedMb: '<= 128 plus one sampling step', nextInvoke: { ok: true, coldStart: true } })
-  t.observe({ ...errorSummary(r), maxMemoryUsed: r.report?.['Max Memory Used'] ?? null, nextInvoke: { ok: after.functionError === undefined, coldStart: isColdStart(after) } })
+  t.observe({ ...errorSummary(r), maxMemoryUsedMb: r.report?.['Max Memory Used'] ?? null, nextInvoke: { ok: after.functionError === undefined, coldStart: isColdStart(after) } })
   expect(r.functionError).toBe('Unhandled')
   expect(Object.keys(OOM_VARIANTS)).toContain(p.errorType)
   t.variant(`errorType ${p.errorType}`)

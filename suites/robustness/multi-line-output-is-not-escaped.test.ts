@@ -20,6 +20,9 @@ conformance(behaviour, async (t) => {
   const block = i < 0 ? [] : out.slice(i, i + 3)
   t.expect([`probe-log 4 multi ${marker}`, 'line two', 'line three'])
   t.observe(block)
+  // The function's output must sit between the invoke's own START and END lines.
+  expect(r.logLines.some((l) => l.startsWith('START RequestId: '))).toBe(true)
+  expect(r.logLines.some((l) => l.startsWith('END RequestId: '))).toBe(true)
   expect(block).toEqual([`probe-log 4 multi ${marker}`, 'line two', 'line three'])
   expect(out.some((l) => l.includes('\\n'))).toBe(false)
 })

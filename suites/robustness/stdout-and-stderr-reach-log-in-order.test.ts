@@ -25,6 +25,9 @@ conformance(behaviour, async (t) => {
   ]
   t.expect(expected)
   t.observe(lines)
+  // The function's output must sit between the invoke's own START and END lines.
+  expect(r.logLines.some((l) => l.startsWith('START RequestId: '))).toBe(true)
+  expect(r.logLines.some((l) => l.startsWith('END RequestId: '))).toBe(true)
   expect(r.functionError).toBeUndefined()
   expect(lines.slice(0, 4)).toEqual(expected.slice(0, 4))
   expect(lines[4]).toMatch(new RegExp(`^\\d{4}/\\d{2}/\\d{2} \\d{2}:\\d{2}:\\d{2} probe-log 5 log\\.Print ${marker}$`))

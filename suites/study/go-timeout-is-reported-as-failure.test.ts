@@ -9,4 +9,4 @@ export const behaviour = defineBehaviour({
   source: 'The 2017 study\'s malicious-behaviour experiment; go-shims.md §3 X7; lambda-behavior.md §3.1 "Timeout"',
 })
 
-failureIsReported(behaviour, { probe: 'spin' }, 1)
+failureIsReported(behaviour, { probe: 'spin' }, 1, { notBeforeTimeout: true })

@@ -5,7 +5,7 @@
  * through its pool, synchronously, as Lambda's pollers do.
  */
 import crypto from 'node:crypto'
-import { type ApiError, apiErrors, LATEST } from '../../lambda/protocol.js'
+import { type ApiError, apiErrors, LATEST, newTraceId } from '../../lambda/protocol.js'
 import { ApiException, type FunctionRecord, type FunctionRegistry } from '../functions.js'
 import { ThrottledError } from '../pool.js'
 import { startSqsPoller } from './sqs-poller.js'
@@ -463,10 +463,6 @@ export class EventSourceMappings {
   }
 }
 
-function newTraceId(): string {
-  const t = Math.floor(Date.now() / 1000).toString(16).padStart(8, '0')
-  return `Root=1-${t}-${crypto.randomBytes(12).toString('hex')};Parent=${crypto.randomBytes(8).toString('hex')};Sampled=0`
-}
 
 /** Sleeps, resolving early (false) when `signal` aborts. */
 export function pause(ms: number, signal: AbortSignal): Promise<boolean> {
