@@ -63,6 +63,14 @@ export const SETTINGS = {
     env: 'ASYNC_RETRY_DELAYS_MS', type: 'list', default: ['60000', '120000'],
     description: 'Embedded target: delays before the 2nd and 3rd attempt of a failed asynchronous invocation (AWS: about 1 and 2 minutes).',
   },
+  profile: {
+    env: 'PROFILE', type: 'enum', values: ['default', 'full'], default: 'default',
+    description: 'Sample sizes: `default` keeps `npm test` to a few minutes; `full` runs the 2017 study\'s sizes (10,000 warm invocations per shim, 100 forced cold starts, more property cases).',
+  },
+  baseline: {
+    env: 'BASELINE', type: 'string', default: '',
+    description: 'Path of a `results.json` from an earlier run (see `npm run baseline:save`): every latency series is compared with it and a significant regression beyond the noise threshold fails the run.',
+  },
   logLevel: { env: 'LOG_LEVEL', type: 'enum', values: ['error', 'warn', 'info', 'debug'], default: 'warn', description: 'Verbosity of the kit\'s own diagnostics on stderr.' },
 } as const satisfies Record<string, Setting>
 

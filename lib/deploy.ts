@@ -15,6 +15,7 @@ import {
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda'
 import { parseReportLine } from './lambda/protocol.js'
+import { wallClockMs } from './wall-clock.js'
 import { lambdaClient, namePrefix, type ShimInfo, type TargetInfo } from './targets/target.js'
 
 /** A fault of the kit or its infrastructure (not a verdict on a shim): reported as status `error`. */
@@ -53,8 +54,14 @@ export interface InvokeObservation {
   logLines: string[]
   /** REPORT fields by name, from the tail. */
   report: Record<string, string> | null
-  /** Wall time of the SDK call. */
+  /** Wall time of the SDK call (monotonic clock). */
   clientMs: number
+  /**
+   * Wall clock just before the call and just after the response, ms since the epoch with sub-ms precision
+   * (lib/wall-clock.ts). T1 and T4 of an NTP exchange with the timestamps probe (latency-methods.md §2.1).
+   */
+  sentAtMs: number
+  receivedAtMs: number
 }
 
 /** The error an SDK call raised, flattened for assertions and reports. */
@@ -76,11 +83,11 @@ export class DeployedFunction {
 
   async invoke(payload: string | Buffer | object | undefined, o: InvokeOptions = {}): Promise<InvokeObservation> {
     const body = payload === undefined ? undefined : typeof payload === 'string' || Buffer.isBuffer(payload) ? Buffer.from(payload) : Buffer.from(JSON.stringify(payload))
+    const command = new InvokeCommand({ FunctionName: this.name, Payload: body, InvocationType: o.type, LogType: o.tail === false ? 'None' : 'Tail', ClientContext: o.clientContext })
     const t0 = performance.now()
-    const out = await this.client.send(
-      new InvokeCommand({ FunctionName: this.name, Payload: body, InvocationType: o.type, LogType: o.tail === false ? 'None' : 'Tail', ClientContext: o.clientContext }),
-    )
-    const clientMs = performance.now() - t0
+    const out = await this.client.send(command)
+    const t1 = performance.now()
+    const clientMs = t1 - t0
     const buf = Buffer.from(out.Payload ?? new Uint8Array())
     const text = buf.toString('utf8')
     let json: unknown
@@ -102,6 +109,8 @@ export class DeployedFunction {
       logLines,
       report: reportLine ? parseReportLine(reportLine) : null,
       clientMs,
+      sentAtMs: wallClockMs(t0),
+      receivedAtMs: wallClockMs(t1),
     }
   }
 

@@ -137,7 +137,11 @@ func invoke(ctx context.Context, receivedAt time.Time, probe string, payload []b
 	if !ok {
 		return nil, errors.New(fmt.Sprintf("probe: unknown probe %q", probe))
 	}
-	return run(ctx, args)
+	out, err := run(ctx, args)
+	if d := extraDelay(); d > 0 {
+		time.Sleep(d)
+	}
+	return out, err
 }
 
 // emptyArgs stands in for an absent "args" member of a dispatch payload.

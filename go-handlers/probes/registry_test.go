@@ -174,12 +174,13 @@ func TestInvocationCounterAndState(t *testing.T) {
 		t.Fatal(err)
 	}
 	var ts struct {
-		ReceivedAtUs int64 `json:"receivedAtUs"`
-		SentAtUs     int64 `json:"sentAtUs"`
-		Invocation   int64 `json:"invocation"`
+		ReceivedAtUs   int64 `json:"receivedAtUs"`
+		SentAtUs       int64 `json:"sentAtUs"`
+		Invocation     int64 `json:"invocation"`
+		ProcessStartUs int64 `json:"processStartUs"`
 	}
 	mustUnmarshalStrict(t, out, &ts)
-	if ts.Invocation != before+2 || ts.ReceivedAtUs <= 0 || ts.SentAtUs < ts.ReceivedAtUs {
+	if ts.Invocation != before+2 || ts.ReceivedAtUs <= 0 || ts.SentAtUs < ts.ReceivedAtUs || ts.ProcessStartUs <= 0 || ts.ProcessStartUs > ts.ReceivedAtUs {
 		t.Errorf("timestamps = %s (counter was %d)", out, before)
 	}
 }

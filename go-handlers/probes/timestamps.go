@@ -67,5 +67,8 @@ func timestampsProbe(ctx context.Context, _ []byte) ([]byte, error) {
 		ReceivedAtUs int64 `json:"receivedAtUs"`
 		SentAtUs     int64 `json:"sentAtUs"`
 		Invocation   int64 `json:"invocation"`
-	}{skew.apply(info.receivedAt, processStart), skew.apply(sentAt, processStart), info.number})
+		// ProcessStartUs is the true (unskewed) wall clock at process start,
+		// the origin of the simulated drift, so a test can compute the truth.
+		ProcessStartUs int64 `json:"processStartUs"`
+	}{skew.apply(info.receivedAt, processStart), skew.apply(sentAt, processStart), info.number, processStart.UnixMicro()})
 }
