@@ -2,10 +2,13 @@
  * Pure functions shared by the reporters: vitest test cases → TestRecords → one ResultsDocument.
  * Every reporter builds the same document from the same inputs, so the three outputs always agree.
  */
+import os from 'node:os'
 import path from 'node:path'
 import type { SerializedError, TestCase, TestModule, TestRunEndReason } from 'vitest/node'
 import { type Config, effectiveConfig, REPO_ROOT, redact, resolveFromRoot, scrubSecrets } from '../lib/config.js'
 import { kitInfo } from '../lib/kit-info.js'
+import { summariseSeries } from '../lib/latency/analysis.js'
+import { EXPERIMENTS, type GateVerdict, type LatencySeriesData, type LatencySeriesReport } from '../lib/latency/model.js'
 import {
   type ResultsDocument,
   type RunContext,
@@ -188,11 +191,105 @@ export function collectRecords(
   env: NodeJS.ProcessEnv = process.env,
 ): TestRecord[] {
   const modules = [...testModules].sort((a, b) => a.moduleId.localeCompare(b.moduleId))
-  return [
+  const records = [
     ...allTestCases(modules).map((t) => toTestRecord(t, cfg, env)),
     ...modules.flatMap((m) => moduleErrorRecords(m, cfg, env)),
     ...unhandledErrorRecords(unhandledErrors, cfg, env),
   ]
+  return records
+}
+
+// ---------------------------------------------------------------- latency series (task.meta.latency)
+
+/** The latency part of a results document. */
+export type LatencyResults = NonNullable<ResultsDocument['latency']>
+export type LatencyHost = NonNullable<LatencyResults['host']>
+
+/** The machine that made the calls (provenance of every latency number). */
+export function latencyHost(): LatencyHost {
+  const cpus = os.cpus()
+  return {
+    cpuModel: cpus[0]?.model.trim() || 'unknown',
+    cores: typeof os.availableParallelism === 'function' ? os.availableParallelism() : cpus.length,
+    memoryBytes: os.totalmem(),
+    os: os.type(),
+    kernel: os.release(),
+    arch: os.arch(),
+  }
+}
+
+/** Summaries are computed once per series per process, however many reporters build a document. */
+const summaries = new WeakMap<LatencySeriesData, Omit<LatencySeriesReport, 'gate'>>()
+
+function summarised(data: LatencySeriesData): Omit<LatencySeriesReport, 'gate'> {
+  const cached = summaries.get(data)
+  if (cached) return cached
+  let r: Omit<LatencySeriesReport, 'gate'>
+  try {
+    r = summariseSeries(data)
+  } catch (err) {
+    // One series the analysis cannot handle must not cost the run its results.json: keep the raw data.
+    const why = err instanceof Error ? err.message : String(err)
+    try {
+      process.stderr.write(`[go-lambda-conformance] could not summarise latency series ${data.key}: ${why}; its raw samples are kept\n`)
+    } catch {
+      // nothing left to report to
+    }
+    r = { ...data, summary: {} }
+  }
+  summaries.set(data, r)
+  return r
+}
+
+/** Order of series in results.json and the report: experiment (as EXPERIMENTS lists them), shim, x, variant. */
+export function compareSeries(a: LatencySeriesData, b: LatencySeriesData): number {
+  const ea = EXPERIMENTS.indexOf(a.experiment)
+  const eb = EXPERIMENTS.indexOf(b.experiment)
+  if (ea !== eb) return ea - eb
+  const shim = a.shim.localeCompare(b.shim)
+  if (shim !== 0) return shim
+  const xa = a.x ?? -Infinity
+  const xb = b.x ?? -Infinity
+  if (xa !== xb) return xa < xb ? -1 : 1
+  return a.variant.localeCompare(b.variant) || a.key.localeCompare(b.key)
+}
+
+/**
+ * Series reports: each series summarised (lib/latency/analysis.ts), with the gate verdict for its key attached
+ * (the client round-trip verdict when a key has several), sorted by experiment, shim and x.
+ */
+export function summariseLatency(series: ReadonlyArray<LatencySeriesData>, gates: ReadonlyArray<GateVerdict> = []): LatencySeriesReport[] {
+  const byKey = new Map<string, GateVerdict>()
+  for (const g of gates) {
+    const had = byKey.get(g.key)
+    if (!had || (had.metric !== 'clientMs' && g.metric === 'clientMs')) byKey.set(g.key, g)
+  }
+  return [...series].sort(compareSeries).map((data) => {
+    const report: LatencySeriesReport = { ...summarised(data) }
+    const gate = byKey.get(data.key)
+    if (gate) report.gate = gate
+    return report
+  })
+}
+
+/** What the latency tests left in `task.meta.latency`, in test order. */
+export function latencyMeta(testCases: Iterable<Pick<TestCaseLike, 'meta'>>): { series: LatencySeriesData[]; gate: GateVerdict[] } {
+  const series: LatencySeriesData[] = []
+  const gate: GateVerdict[] = []
+  for (const t of testCases) {
+    const m = t.meta().latency
+    if (!m) continue
+    series.push(...(m.series ?? []))
+    gate.push(...(m.gate ?? []))
+  }
+  return { series, gate }
+}
+
+/** The latency part of the document for a run, or undefined when no test measured a series. */
+export function collectLatency(testModules: ReadonlyArray<TestModule>): LatencyResults | undefined {
+  const { series, gate } = latencyMeta(allTestCases(testModules))
+  if (series.length === 0) return undefined
+  return { host: latencyHost(), series: summariseLatency(series, gate) }
 }
 
 export function countByStatus(records: ReadonlyArray<Pick<TestRecord, 'status'>>): Record<Status, number> {
@@ -206,6 +303,8 @@ export interface BuildOptions {
   env?: NodeJS.ProcessEnv
   /** Start time used when there is no run context (for example the reporter's own `onTestRunStart`). */
   startedAt?: string
+  /** The latency part (`collectLatency` of the run's modules); none when undefined. */
+  latency?: LatencyResults
 }
 
 /** The results document, redacted: no host secret value and no secret-looking key survives. */
@@ -238,6 +337,7 @@ export function buildResultsDocument(
     summary: { total: records.length, byStatus: countByStatus(records) },
     tests: [...records],
   }
+  if (options.latency && options.latency.series.length > 0) doc.latency = options.latency
   return redact(doc, env)
 }
 

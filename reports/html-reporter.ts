@@ -8,6 +8,7 @@ import { type ResultsDocument, type Status, STATUSES, type TestRecord } from '..
 import { closingCounts, closingLine, countByStatus, isStrict, OUTPUT_FILES, STATUS_MEANING, worstStatus } from './collect.js'
 import { RunEndReporter, writeRunOutput } from './output.js'
 import { integrationSection } from './integration-section.js'
+import { LATENCY_CSS, latencySection } from './latency-section.js'
 import { comparisonSection } from './study-comparison.js'
 
 export interface HtmlOptions {
@@ -411,11 +412,13 @@ export function renderHtml(input: ResultsDocument, options: RenderHtmlOptions = 
   const kit = doc.tests.filter((t) => t.behaviour === null)
   const anchor = anchors(doc.tests)
   const title = `Conformance report: ${doc.kit.name} ${doc.kit.version}, target ${doc.target.name}`
+  const hasLatency = (doc.latency?.series.length ?? 0) > 0
   const nav = [
     ['h-summary', 'Summary'],
     ['h-matrix', 'Matrix'],
     ...(doc.tests.some((t) => t.suite === 'study') ? [['h-study', 'Shim comparison']] : []),
     ...(doc.tests.some((t) => t.suite === 'integration') ? [['h-integration', 'Triggers']] : []),
+    ...(hasLatency ? [['h-latency', 'Latency']] : []),
     ...(conformance.length > 0 ? [['h-details', 'Details']] : []),
     ['h-shims', 'Shims'],
     ...(Object.keys(doc.target.details).length > 0 ? [['h-target', 'Target']] : []),
@@ -431,7 +434,7 @@ export function renderHtml(input: ResultsDocument, options: RenderHtmlOptions = 
 <meta name="generator" content="${esc(doc.kit.name)} ${esc(doc.kit.version)} reports/html-reporter.ts">
 <link rel="icon" href="data:,">
 <title>${esc(title)}</title>
-<style>${CSS}</style>
+<style>${CSS}${hasLatency ? LATENCY_CSS : ''}</style>
 </head>
 <body>
 ${header(doc, strict)}
@@ -441,6 +444,7 @@ ${meter(doc)}
 ${matrix(doc, conformance, anchor, strict)}
 ${comparisonSection(doc, esc, (st) => badge(st))}
 ${integrationSection(doc, esc, (st) => badge(st))}
+${latencySection(doc, esc)}
 ${details(conformance, anchor)}
 ${shimTable(doc)}
 ${targetTable(doc)}

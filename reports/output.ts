@@ -8,7 +8,7 @@ import type { Reporter, SerializedError, TestModule, TestRunEndReason } from 'vi
 import { type Config, loadConfig } from '../lib/config.js'
 import type { ResultsDocument } from '../lib/results/model.js'
 import { readRunContext } from '../lib/results/run-context.js'
-import { buildResultsDocument, collectRecords, outputDir, reportFailure } from './collect.js'
+import { buildResultsDocument, collectLatency, collectRecords, outputDir, reportFailure } from './collect.js'
 
 export interface RunEnd {
   testModules: ReadonlyArray<TestModule>
@@ -97,6 +97,7 @@ export function documentForRun(run: RunEnd, cfg: Config): ResultsDocument {
   return buildResultsDocument(records, cfg, readRunContext(cfg), run.reason, new Date(), {
     env: run.env,
     startedAt: run.startedAt,
+    latency: collectLatency(run.testModules),
   })
 }
 

@@ -11,8 +11,24 @@ export interface ResultsJsonOptions {
   env?: NodeJS.ProcessEnv
 }
 
+/**
+ * Indented for reading, except long arrays of numbers (the latency samples): a full-profile run holds 10⁵ numbers
+ * per shim, and one per line would make the file tens of megabytes. Each such array stays on one line.
+ */
 export function renderResultsJson(doc: ResultsDocument): string {
-  return `${JSON.stringify(doc, null, 2)}\n`
+  const inline: string[] = []
+  const text = JSON.stringify(
+    doc,
+    (_k, v: unknown) => {
+      if (Array.isArray(v) && v.length > 8 && v.every((x) => x === null || typeof x === 'number' || typeof x === 'boolean')) {
+        inline.push(JSON.stringify(v))
+        return `\u0000inline:${inline.length - 1}`
+      }
+      return v
+    },
+    2,
+  )
+  return `${text.replace(/"\\u0000inline:(\d+)"/g, (_m, i: string) => inline[Number(i)] as string)}\n`
 }
 
 export default class ResultsJsonReporter extends RunEndReporter {

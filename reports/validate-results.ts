@@ -28,16 +28,41 @@ function describe(e: ErrorObject): string {
   return `${where} ${e.message ?? e.keyword}${extra}`
 }
 
+interface LatencyShape {
+  series: { key: string; collected: number; samples: Record<string, unknown[]>; clock?: Record<string, unknown> }[]
+}
+
+/** Cross-field rules of the latency part: unique keys, columns as long as `collected`, clock arrays of one length. */
+function latencyErrors(latency: LatencyShape | undefined): string[] {
+  if (!latency) return []
+  const errors: string[] = []
+  const seen = new Set<string>()
+  latency.series.forEach((s, i) => {
+    const where = `/latency/series/${i}`
+    if (seen.has(s.key)) errors.push(`${where}/key ${JSON.stringify(s.key)} is not unique`)
+    seen.add(s.key)
+    for (const [column, values] of Object.entries(s.samples)) {
+      if (values.length !== s.collected) errors.push(`${where}/samples/${column} has ${values.length} values but collected is ${s.collected}`)
+    }
+    if (s.clock) {
+      const lengths = ['t1Ms', 't2Ms', 't3Ms', 't4Ms'].map((k) => (s.clock![k] as unknown[]).length)
+      if (new Set(lengths).size > 1) errors.push(`${where}/clock: T1–T4 have different lengths (${lengths.join(', ')})`)
+    }
+  })
+  return errors
+}
+
 /** Schema errors first; the summary is checked against the tests only when the shape is right. */
 export function validateResults(doc: unknown): ValidationResult {
   const validate = validator()
   if (!validate(doc)) return { valid: false, errors: (validate.errors ?? []).map(describe) }
-  const d = doc as { summary: { total: number; byStatus: Record<string, number> }; tests: { status: string }[] }
+  const d = doc as { summary: { total: number; byStatus: Record<string, number> }; tests: { status: string }[]; latency?: LatencyShape }
   const errors: string[] = []
   if (d.summary.total !== d.tests.length) errors.push(`/summary/total is ${d.summary.total} but there are ${d.tests.length} tests`)
   for (const s of STATUSES) {
     const n = d.tests.filter((t) => t.status === s).length
     if (d.summary.byStatus[s] !== n) errors.push(`/summary/byStatus/${s} is ${d.summary.byStatus[s]} but ${n} tests have that status`)
   }
+  errors.push(...latencyErrors(d.latency))
   return { valid: errors.length === 0, errors }
 }

@@ -171,3 +171,24 @@ export function failureSummary(r: SeriesResult): string {
   if (r.data.errors === 0) return ''
   return `${r.data.errors} of ${r.data.requested} invocations failed (${r.data.key}): ${r.failures.join('; ')}`
 }
+
+/**
+ * A `check` for echo series: byte for byte where the shim declares `byte-exact-payload`, otherwise the same JSON
+ * value (a proxy shim may re-serialise the event, as eawsy's Python tier does).
+ */
+export function echoCheck(capabilities: readonly string[], expected: Buffer): (o: InvokeObservation) => string | undefined {
+  const byteExact = capabilities.includes('byte-exact-payload')
+  const expectedJson = byteExact ? '' : canonicalJson(expected.toString('utf8'))
+  return (o) => {
+    const same = byteExact ? o.payload.equals(expected) : o.payload.equals(expected) || canonicalJson(o.text) === expectedJson
+    return same ? undefined : `echo differs (${o.payload.length} B back for ${expected.length} B sent): ${o.text.slice(0, 120)}`
+  }
+}
+
+function canonicalJson(text: string): string | undefined {
+  try {
+    return JSON.stringify(JSON.parse(text))
+  } catch {
+    return undefined
+  }
+}

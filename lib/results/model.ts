@@ -1,4 +1,5 @@
 import type {} from 'vitest'
+import type { LatencySeriesReport } from '../latency/model.js'
 /**
  * The result format shared by the suites (which record) and the reporters (which write).
  * `results.json` is this `ResultsDocument`; its JSON Schema is `reports/results.schema.json`,
@@ -81,6 +82,14 @@ export interface ResultsDocument {
   shims: ShimSummary[]
   summary: { total: number; byStatus: Record<Status, number> }
   tests: TestRecord[]
+  /**
+   * Latency series measured by suites/latency (absent when none ran): the raw samples, their summaries and gate
+   * verdicts, sorted by experiment, shim and scaling parameter; `host` describes the machine that made the calls.
+   */
+  latency?: {
+    host?: { cpuModel: string; cores: number; memoryBytes: number; os: string; kernel: string; arch: string }
+    series: LatencySeriesReport[]
+  }
 }
 
 /** Hand-off written by the global setup so the reporters (another module graph) know the shims and target. */

@@ -1,6 +1,6 @@
 import { expect, inject } from 'vitest'
 import { conformance, defineBehaviour } from '../../lib/conformance/behaviour.js'
-import { failureSummary, measureSeries, sampleSizes, type SeriesResult } from '../../lib/latency/measure.js'
+import { echoCheck, failureSummary, measureSeries, sampleSizes, type SeriesResult } from '../../lib/latency/measure.js'
 import { assertNoRegression, recordSeries } from '../../lib/latency/record.js'
 
 export const behaviour = defineBehaviour({
@@ -26,7 +26,7 @@ conformance(behaviour, async (t) => {
       experiment: 'concurrency', behaviour: behaviour.id, shim: t.shim.name, target: t.target.name,
       variant: `c=${c}`, x: c, concurrency: c, count: sampleSizes(cfg).concurrencyPerLevel, expect: 'warm',
       invoke: () => fn.invoke(PAYLOAD),
-      check: (o) => (o.text === PAYLOAD ? undefined : `payload not echoed: ${o.text.slice(0, 200)}`),
+      check: echoCheck(t.shim.capabilities, Buffer.from(PAYLOAD)),
     })
     recordSeries(t.task, cfg, r.data)
     results.push(r)

@@ -1,7 +1,7 @@
 import { expect, inject } from 'vitest'
 import { conformance, defineBehaviour } from '../../lib/conformance/behaviour.js'
 import { SYNC_REQUEST_LIMIT } from '../../lib/lambda/protocol.js'
-import { failureSummary, measureSeries, sampleSizes, type SeriesResult } from '../../lib/latency/measure.js'
+import { echoCheck, failureSummary, measureSeries, sampleSizes, type SeriesResult } from '../../lib/latency/measure.js'
 import { assertNoRegression, recordSeries } from '../../lib/latency/record.js'
 
 export const behaviour = defineBehaviour({
@@ -27,7 +27,6 @@ function payloadOf(bytes: number): Buffer | undefined {
 conformance(behaviour, async (t) => {
   const cfg = inject('config')
   const sizes = sampleSizes(cfg)
-  const byteExact = t.shim.capabilities.includes('byte-exact-payload')
   // 1 GB of memory so a 6 MB payload copied a few times by a proxy shim is not what is measured.
   const fn = await t.deploy({ probe: 'echo', label: 'lat-payload', memorySize: 1024 })
   await fn.invoke('{}')
@@ -39,11 +38,7 @@ conformance(behaviour, async (t) => {
       experiment: 'payload', behaviour: behaviour.id, shim: t.shim.name, target: t.target.name,
       variant: `${bytes} B`, x: bytes, count: bytes === NEAR_LIMIT ? sizes.payloadNearLimit : sizes.payload, expect: 'warm',
       invoke: () => fn.invoke(body),
-      // Byte for byte where the shim declares it; otherwise the same JSON value.
-      check: (o) => {
-        const same = byteExact ? o.payload.equals(expected) : o.text === expected.toString() || sameJson(o.text, expected.toString())
-        return same ? undefined : `echo of ${bytes} B differs (got ${o.payload.length} B)`
-      },
+      check: echoCheck(t.shim.capabilities, expected),
     })
     recordSeries(t.task, cfg, r.data)
     results.push(r)
@@ -53,11 +48,3 @@ conformance(behaviour, async (t) => {
   for (const r of results) expect(r.data.errors, failureSummary(r)).toBe(0)
   assertNoRegression(t.task)
 })
-
-function sameJson(a: string, b: string): boolean {
-  try {
-    return JSON.stringify(JSON.parse(a)) === JSON.stringify(JSON.parse(b))
-  } catch {
-    return false
-  }
-}
