@@ -15,7 +15,8 @@ const exitUsage = 64
 var _ lambda.Handler = (*RawHandler)(nil)
 
 // Main is the body of the bootstrap binary: run the PROBE_INIT hooks, select
-// the handler from PROBE and hand it to lambda.Start, which never returns.
+// the handler from PROBE and hand it to lambda.Start, which never returns (or,
+// with PROBE_HTTP_FLOOR_ADDR set, serve it over plain HTTP: http_floor.go).
 func Main() {
 	if err := RunInitHooks(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -25,6 +26,9 @@ func Main() {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(exitUsage)
+	}
+	if served, code := httpFloorMode(h); served {
+		os.Exit(code)
 	}
 	lambda.Start(h)
 }

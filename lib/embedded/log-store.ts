@@ -13,11 +13,45 @@ export interface LogEvent {
 export interface LogStream {
   name: string
   createdAt: number
-  events: LogEvent[]
+  /** The kept events, oldest first (at most MAX_EVENTS_PER_STREAM). Read it; add lines with LogStore.append. */
+  readonly events: LogEvent[]
+  /** How many of the oldest events were dropped to keep the bound. */
   dropped: number
 }
 
-const MAX_EVENTS_PER_STREAM = 50_000
+export const MAX_EVENTS_PER_STREAM = 50_000
+
+/**
+ * A stream's events in a ring once it is full: dropping the oldest line is O(1) where `Array.splice(0, 1)` on a
+ * 50,000-element array cost ~0.25 ms per line, i.e. ~0.8 ms per invoke (START, END, REPORT) once an environment
+ * had logged 50,000 lines. `events` is the ordered array; it is rebuilt only when read after the ring wrapped.
+ */
+class BoundedStream implements LogStream {
+  dropped = 0
+  private ring: LogEvent[] = []
+  /** Index of the oldest event in `ring` once it is full (0 while it is still filling). */
+  private head = 0
+  private ordered?: LogEvent[]
+
+  constructor(readonly name: string, readonly createdAt: number, private readonly max: number) {}
+
+  get events(): LogEvent[] {
+    if (this.head === 0) return this.ring
+    this.ordered ??= [...this.ring.slice(this.head), ...this.ring.slice(0, this.head)]
+    return this.ordered
+  }
+
+  push(e: LogEvent): void {
+    this.ordered = undefined
+    if (this.ring.length < this.max) {
+      this.ring.push(e)
+      return
+    }
+    this.ring[this.head] = e
+    this.head = (this.head + 1) % this.max
+    this.dropped++
+  }
+}
 
 /** Told of every line as it is stored, and of every function's group when the function is created. */
 export interface LogListener {
@@ -26,7 +60,7 @@ export interface LogListener {
 }
 
 export class LogStore {
-  private readonly groups = new Map<string, Map<string, LogStream>>()
+  private readonly groups = new Map<string, Map<string, BoundedStream>>()
   private readonly listeners = new Set<LogListener>()
 
   /** Adds a listener (e.g. the shipper to moto's CloudWatch Logs); returns its removal. */
@@ -51,21 +85,20 @@ export class LogStore {
   }
 
   stream(group: string, name: string): LogStream {
+    return this.boundedStream(group, name)
+  }
+
+  private boundedStream(group: string, name: string): BoundedStream {
     let g = this.groups.get(group)
     if (!g) this.groups.set(group, (g = new Map()))
     let s = g.get(name)
-    if (!s) g.set(name, (s = { name, createdAt: Date.now(), events: [], dropped: 0 }))
+    if (!s) g.set(name, (s = new BoundedStream(name, Date.now(), MAX_EVENTS_PER_STREAM)))
     return s
   }
 
   append(group: string, stream: string, message: string, timestamp = Date.now()): void {
-    const s = this.stream(group, stream)
-    s.events.push({ timestamp, message, ingestionTime: Date.now() })
+    this.boundedStream(group, stream).push({ timestamp, message, ingestionTime: Date.now() })
     for (const l of this.listeners) l.event(group, stream, message, timestamp)
-    if (s.events.length > MAX_EVENTS_PER_STREAM) {
-      s.events.splice(0, s.events.length - MAX_EVENTS_PER_STREAM)
-      s.dropped++
-    }
   }
 
   streams(group: string): LogStream[] {

@@ -17,6 +17,9 @@ export interface PoolOptions {
 
 export class ThrottledError extends Error {}
 
+/** How long an invoke waits for environments that have answered but not yet asked for their next event. */
+const FINISHING_WAIT_MS = 2000
+
 export interface InvokeResult {
   outcome: Outcome
   /** Resolves once END/REPORT are written (LogType Tail waits for it). */
@@ -61,7 +64,10 @@ export class FunctionPool {
     if (this.closed) throw new Error('function deleted')
     const fn = this.snapshot()
     let sb = this.takeIdle(fn)
-    if (!sb && (await this.waitForFinishing(fn.revision))) sb = this.takeIdle(fn)
+    // Every waiter wakes when one finishing environment becomes idle, and only one of them gets it: the others
+    // wait on while more are finishing, instead of each starting a new environment (within one overall bound).
+    const waitUntil = performance.now() + FINISHING_WAIT_MS
+    while (!sb && (await this.waitForFinishing(fn.revision, waitUntil - performance.now()))) sb = this.takeIdle(fn)
     if (!sb) {
       if (this.all.size >= this.opts.maxSandboxes) throw new ThrottledError('too many concurrent execution environments')
       const cold = await this.coldStart(fn, inv)
@@ -88,8 +94,8 @@ export class FunctionPool {
    * waited for). The bound is generous because on a loaded machine the runtime may not be scheduled for a
    * while; a runtime that truly lingers only delays the next caller by this much, then it gets a fresh one.
    */
-  private async waitForFinishing(revision: number, maxMs = 2000): Promise<boolean> {
-    if (![...this.all].some((s) => s.state === 'post' && s.fn.revision === revision)) return false
+  private async waitForFinishing(revision: number, maxMs = FINISHING_WAIT_MS): Promise<boolean> {
+    if (maxMs <= 0 || ![...this.all].some((s) => s.state === 'post' && s.fn.revision === revision)) return false
     await new Promise<void>((resolve) => {
       const done = (): void => {
         clearTimeout(timer)
@@ -121,9 +127,15 @@ export class FunctionPool {
         this.wakeIdleWaiters()
       },
       onIdle: (s) => {
-        if (this.closed || s.fn.revision !== this.snapshot().revision) void s.destroy()
-        else this.idle.push(s)
+        if (this.closed || s.fn.revision !== this.snapshot().revision) {
+          void s.destroy()
+          this.wakeIdleWaiters()
+          return false
+        }
+        this.idle.push(s)
+        const waited = this.idleWaiters.size > 0
         this.wakeIdleWaiters()
+        return waited
       },
     })
     this.all.add(sb)

@@ -80,8 +80,11 @@ export interface SandboxOptions {
   isolateTmp: boolean
   initTimeoutMs?: number
   onDead?: (sb: Sandbox) => void
-  /** Called when the environment becomes idle again after an invoke. */
-  onIdle?: (sb: Sandbox) => void
+  /**
+   * Called when the environment becomes idle again after an invoke. True means an invoke is waiting for it and
+   * takes it before any I/O is handled, so there is no point in freezing it in between.
+   */
+  onIdle?: (sb: Sandbox) => boolean
 }
 
 const MiB = 1024 * 1024
@@ -239,9 +242,9 @@ export class Sandbox {
     this.current = active
     this.lastRequestId = inv.requestId
     this.tailTo = inv.log
-    if (this.frozen) {
+    const thaw = this.frozen
+    if (thaw) {
       this.startWatching()
-      signalGroup(this.pgid, 'SIGCONT')
       this.frozen = false
     }
     this.drainLogs()
@@ -254,6 +257,9 @@ export class Sandbox {
       this.pendingNext = undefined
       this.deliver(res, active)
     }
+    // Thawed last: the event is already in the runtime's socket, so its threads wake once and find it (thawing
+    // first woke them for SIGCONT and then again for the event). Its earlier output was drained while it was stopped.
+    if (thaw) signalGroup(this.pgid, 'SIGCONT')
     return { outcome: active.outcome, finished: active.finished }
   }
 
@@ -440,8 +446,14 @@ export class Sandbox {
       this.state = 'idle'
       const a = this.current
       this.finish(a?.errorType && a.errorReport ? { status: 'error', errorType: a.errorType } : {})
-      this.freeze()
-      this.opts.onIdle?.(this)
+      if (this.opts.onIdle?.(this)) {
+        // Handed straight to a waiting invoke (in this turn's microtasks): SIGSTOP now and SIGCONT a moment later
+        // would cost two group signals and a wake-up of every runtime thread for nothing. If that invoke took
+        // another environment after all, freeze as usual once the microtasks have run.
+        setImmediate(() => this.freeze())
+      } else {
+        this.freeze()
+      }
     }
   }
 
@@ -533,7 +545,6 @@ export class Sandbox {
       this.respond({ ok: false, body: json(platformErrors.responseTooLarge()), errorType: 'Function.ResponseSizeTooLarge' })
       return
     }
-    sendJson(res, 202, { status: 'OK' })
     if (kind === 'response') {
       a.answeredWith = 'InvocationResponse'
       this.respond({ ok: true, body })
@@ -543,6 +554,9 @@ export class Sandbox {
       const payload = body.length > 0 ? body : json({ errorMessage: 'Unknown application error occurred', errorType })
       this.respond({ ok: false, body: payload, errorType })
     }
+    // The caller's answer goes out first (in this turn's microtasks), the runtime's 202 right after: the caller
+    // waits for its answer, while the runtime only needs the 202 before it asks for the next event.
+    setImmediate(() => sendJson(res, 202, { status: 'OK' }))
   }
 
   // ------------------------------------------------------------------ logs
