@@ -4,19 +4,11 @@
  * (latency-methods.md §6, §7).
  */
 import * as hdr from 'hdr-histogram-js'
-
-/** z for a two-sided 95 % interval. */
-const Z95 = 1.959964
+import { HDR_SETTINGS } from '../lib/latency/histogram.js'
+import { quantileCIRanks } from '../lib/latency/stats.js'
 
 export class Samples {
-  readonly hist = hdr.build({
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: 60_000_000,
-    numberOfSignificantValueDigits: 3,
-    bitBucketSize: 32,
-    autoResize: true,
-    useWebAssembly: false,
-  })
+  readonly hist = hdr.build(HDR_SETTINGS)
   private raw = new Float64Array(1024)
   private n = 0
 
@@ -83,18 +75,10 @@ export interface LatencySummary {
   histogram: string
 }
 
-/**
- * 95 % CI for the p-quantile from order statistics with the normal approximation to Binomial(n, p):
- * l = ⌊np − z√(np(1−p))⌋, u = ⌈np + z√(np(1−p))⌉ + 1 (1-based); null if l < 1 or u > n.
- */
+/** 95 % distribution-free CI for the p-quantile (the latency suites' exact-binomial order statistics), or null. */
 export function quantileCi(sorted: Float64Array, p: number): [number, number] | null {
-  const n = sorted.length
-  const np = n * p
-  const sd = Math.sqrt(np * (1 - p))
-  const l = Math.floor(np - Z95 * sd)
-  const u = Math.ceil(np + Z95 * sd) + 1
-  if (l < 1 || u > n) return null
-  return [sorted[l - 1]!, sorted[u - 1]!]
+  const r = quantileCIRanks(sorted.length, p)
+  return r ? [sorted[r.lowRank - 1]!, sorted[r.highRank - 1]!] : null
 }
 
 /** Median of plain numbers (small series such as cold starts), with its CI. */
