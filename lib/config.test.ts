@@ -46,6 +46,8 @@ describe('loadConfig defaults', () => {
       strict: false,
       maxSandboxes: 16,
       asyncRetryDelaysMs: ['60000', '120000'],
+      profile: 'default',
+      baseline: '',
       logLevel: 'warn',
     })
   })
