@@ -48,6 +48,8 @@ describe('loadConfig defaults', () => {
       asyncRetryDelaysMs: ['60000', '120000'],
       profile: 'default',
       baseline: '',
+      replay: '',
+      chromium: '/usr/bin/chromium',
       logLevel: 'warn',
     })
   })

@@ -71,6 +71,14 @@ export const SETTINGS = {
     env: 'BASELINE', type: 'string', default: '',
     description: 'Path of a `results.json` from an earlier run (see `npm run baseline:save`): every latency series is compared with it and a significant regression beyond the noise threshold fails the run.',
   },
+  replay: {
+    env: 'REPLAY', type: 'string', default: '',
+    description: 'Replay a property-based check (`suites/event-bombs/`): `<behaviour>:<seed>:<path>` runs exactly the shrunk failing case a failed property printed, once; `<behaviour>:<seed>` reruns the whole property with that seed. Properties of other behaviours run as usual. A failing property prints the full command.',
+  },
+  chromium: {
+    env: 'CHROMIUM', type: 'string', default: '/usr/bin/chromium',
+    description: 'The Chromium executable the report check drives through playwright-core (Debian\'s `apt-get install chromium` puts it here; the kit never downloads a browser).',
+  },
   logLevel: { env: 'LOG_LEVEL', type: 'enum', values: ['error', 'warn', 'info', 'debug'], default: 'warn', description: 'Verbosity of the kit\'s own diagnostics on stderr.' },
 } as const satisfies Record<string, Setting>
 
@@ -122,6 +130,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   for (const d of cfg.asyncRetryDelaysMs) {
     if (!/^\d+$/.test(d)) throw new ConfigError(`${ENV_PREFIX}ASYNC_RETRY_DELAYS_MS must be comma-separated milliseconds, got "${d}"`)
   }
+  if (cfg.replay !== '' && !REPLAY_PATTERN.test(cfg.replay)) {
+    throw new ConfigError(`${ENV_PREFIX}REPLAY=${cfg.replay} is not valid; use <behaviour>:<seed>[:<path>] as a failing property prints it, for example EVENT-ECHO-001:-1234567:12:0:3`)
+  }
   if (cfg.target === 'aws' && cfg.endpoint !== '') {
     throw new ConfigError(`${ENV_PREFIX}ENDPOINT cannot be used with ${ENV_PREFIX}TARGET=aws; to send the aws target's calls to a local endpoint, set ${ENV_PREFIX}AWS_ENDPOINT`)
   }
@@ -130,6 +141,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   return cfg
 }
+
+/** `CONFORMANCE_REPLAY`: a behaviour id, a 32-bit seed and optionally a fast-check path (lib/properties/run.ts parses it). */
+export const REPLAY_PATTERN = /^[A-Z]+(?:-[A-Z0-9]+)+-\d{3}:-?\d{1,10}(?::\d+)*$/
 
 /** Variables the kit sets for its own processes (not user settings). */
 const INTERNAL_ENV = new Set<string>([])

@@ -109,6 +109,7 @@ export function toTestRecord(testCase: TestCaseLike, cfg: Config, env: NodeJS.Pr
     if (meta.observed !== undefined) rec.observed = meta.observed
     if (meta.variant !== undefined) rec.variant = meta.variant
     if (meta.source !== undefined) rec.source = meta.source
+    if (meta.properties !== undefined && meta.properties.length > 0) rec.properties = meta.properties
     const reason = meta.reason ?? note ?? pendingReason
     if (reason !== undefined) rec.reason = reason
   } else {

@@ -4,7 +4,7 @@
  */
 import type { SerializedError, TestModule, TestRunEndReason } from 'vitest/node'
 import { redact } from '../lib/config.js'
-import { type ResultsDocument, type Status, STATUSES, type TestRecord } from '../lib/results/model.js'
+import { type PropertyRun, type ResultsDocument, type Status, STATUSES, type TestRecord } from '../lib/results/model.js'
 import { closingCounts, closingLine, countByStatus, isStrict, OUTPUT_FILES, STATUS_MEANING, worstStatus } from './collect.js'
 import { RunEndReporter, writeRunOutput } from './output.js'
 import { integrationSection } from './integration-section.js'
@@ -178,6 +178,62 @@ ${rows.join('\n')}
 </section>`
 }
 
+/** One word or phrase for how a property run ended. */
+function propertyResult(p: PropertyRun): string {
+  if (p.failed) return p.replay === 'case' ? 'failed (replayed case)' : p.interrupted ? 'failed (shrinking cut short by its time limit)' : 'failed'
+  if (p.replay === 'case') return 'passed (replayed case did not fail)'
+  if (p.interrupted) return `passed, interrupted after ${p.runs} of ${p.numRuns} runs`
+  return 'passed'
+}
+
+/** The property runs of one test: seed, runs, result and the replay command; the shrunk case for a failure. */
+function propertyRuns(t: TestRecord): string {
+  const runs = t.properties ?? []
+  if (runs.length === 0) return ''
+  const rows = runs.map((p) => {
+    const failure = p.failed
+      ? `<tr class="sub-row"><td colspan="6"><dl class="kv">${[
+          p.path !== undefined ? `<div><dt>Path</dt><dd><code>${esc(p.path)}</code></dd></div>` : '',
+          p.counterexample !== undefined ? `<div><dt>Counterexample</dt><dd><code>${esc(p.counterexample)}</code></dd></div>` : '',
+          p.event ? `<div><dt>Sent</dt><dd><code>${esc(p.event.head)}</code><br><span class="muted">${p.event.bytes.toLocaleString('en-US')} bytes · sha256 <code>${esc(p.event.sha256)}</code></span></dd></div>` : '',
+          p.error !== undefined ? `<div><dt>Failure</dt><dd><pre class="message">${esc(p.error)}</pre></dd></div>` : '',
+        ].join('')}</dl></td></tr>`
+      : ''
+    return `<tr><td>${esc(p.name)}</td><td class="num"><code>${esc(p.seed)}</code></td><td class="num">${p.runs} / ${p.numRuns}</td><td class="num">${p.shrinks}</td><td>${esc(propertyResult(p))}</td><td><code class="cmd">${esc(p.command)}</code></td></tr>${failure}`
+  })
+  return `<h4>Property runs</h4>
+<table class="props">
+<thead><tr><th scope="col">Property</th><th scope="col" class="num">Seed</th><th scope="col" class="num">Runs</th><th scope="col" class="num">Shrinks</th><th scope="col">Result</th><th scope="col">${runs.some((p) => p.failed && p.path !== undefined) ? 'Replay this case' : 'Rerun with this seed'}</th></tr></thead>
+<tbody>
+${rows.join('\n')}
+</tbody>
+</table>`
+}
+
+/** Every property run of the run, one row each, linking to the test's detail. */
+function propertySection(conformance: ReadonlyArray<TestRecord>, anchor: Map<TestRecord, string>): string {
+  const withRuns = conformance.filter((t) => (t.properties ?? []).length > 0)
+  if (withRuns.length === 0) return ''
+  const sorted = [...withRuns].sort((a, b) => (a.behaviour ?? '').localeCompare(b.behaviour ?? '') || (a.shim ?? '').localeCompare(b.shim ?? ''))
+  const rows = sorted.flatMap((t) =>
+    (t.properties ?? []).map(
+      (p) =>
+        `<tr><th scope="row"><a href="#${anchor.get(t)}"><code>${esc(t.behaviour ?? t.id)}</code></a></th><td>${esc(t.shim ?? NO_SHIM)}</td><td>${badge(t.status)}</td><td>${esc(p.name)}</td><td class="num"><code>${esc(p.seed)}</code></td><td class="num">${p.runs} / ${p.numRuns}</td><td>${esc(propertyResult(p))}${p.path !== undefined ? `<br><span class="muted">path <code>${esc(p.path)}</code></span>` : ''}</td><td><code class="cmd">${esc(p.command)}</code></td></tr>`,
+    ),
+  )
+  const total = sorted.reduce((n, t) => n + (t.properties ?? []).reduce((m, p) => m + p.runs, 0), 0)
+  return `<section aria-labelledby="h-properties">
+<h2 id="h-properties">Property runs <span class="sub">${total.toLocaleString('en-US')} cases</span></h2>
+<p class="muted">fast-check properties: the seed of each run, and one command that reruns it (CONFORMANCE_REPLAY). For a failed property the command replays exactly its shrunk counterexample, once.</p>
+<table class="props">
+<thead><tr><th scope="col">Behaviour</th><th scope="col">Shim</th><th scope="col">Status</th><th scope="col">Property</th><th scope="col" class="num">Seed</th><th scope="col" class="num">Runs</th><th scope="col">Result</th><th scope="col">Command</th></tr></thead>
+<tbody>
+${rows.join('\n')}
+</tbody>
+</table>
+</section>`
+}
+
 function detail(t: TestRecord, anchor: string): string {
   const open = t.status === 'fail' || t.status === 'error' || t.status === 'unexpected-pass' ? ' open' : ''
   const row = (k: string, v: string | undefined): string => (v === undefined || v === '' ? '' : `<div><dt>${k}</dt><dd>${v}</dd></div>`)
@@ -203,6 +259,7 @@ function detail(t: TestRecord, anchor: string): string {
 <figure><figcaption>Expected</figcaption><pre>${esc(json(t.expected))}</pre></figure>
 <figure><figcaption>Observed</figcaption><pre>${esc(json(t.observed))}</pre></figure>
 </div>
+${propertyRuns(t)}
 ${message}
 </div>
 </details>`
@@ -386,6 +443,8 @@ figure{margin:0;min-width:0}
 figcaption{font-weight:600;font-size:12px;color:var(--muted);margin-bottom:2px}
 pre{margin:0;padding:8px 10px;background:var(--soft);border:1px solid var(--line);border-radius:4px;overflow:auto;max-height:420px;white-space:pre-wrap;overflow-wrap:anywhere}
 pre.message{background:#fff5f5;border-color:#ffcecb;margin-top:4px}
+table.props code.cmd{white-space:pre-wrap;overflow-wrap:anywhere;font-size:11.5px}
+table.props tr.sub-row td{background:#fff5f5}
 footer{margin-top:40px;padding-top:12px;padding-bottom:32px;border-top:1px solid var(--line);color:var(--muted);font-size:12px}
 :target{outline:3px solid #0969da;outline-offset:2px}
 @media (max-width:760px){.pair{grid-template-columns:1fr}}
@@ -419,6 +478,7 @@ export function renderHtml(input: ResultsDocument, options: RenderHtmlOptions = 
     ...(doc.tests.some((t) => t.suite === 'study') ? [['h-study', 'Shim comparison']] : []),
     ...(doc.tests.some((t) => t.suite === 'integration') ? [['h-integration', 'Triggers']] : []),
     ...(hasLatency ? [['h-latency', 'Latency']] : []),
+    ...(conformance.some((t) => (t.properties ?? []).length > 0) ? [['h-properties', 'Property runs']] : []),
     ...(conformance.length > 0 ? [['h-details', 'Details']] : []),
     ['h-shims', 'Shims'],
     ...(Object.keys(doc.target.details).length > 0 ? [['h-target', 'Target']] : []),
@@ -445,6 +505,7 @@ ${matrix(doc, conformance, anchor, strict)}
 ${comparisonSection(doc, esc, (st) => badge(st))}
 ${integrationSection(doc, esc, (st) => badge(st))}
 ${latencySection(doc, esc)}
+${propertySection(conformance, anchor)}
 ${details(conformance, anchor)}
 ${shimTable(doc)}
 ${targetTable(doc)}

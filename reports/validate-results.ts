@@ -52,11 +52,44 @@ function latencyErrors(latency: LatencyShape | undefined): string[] {
   return errors
 }
 
+interface PropertyShape {
+  failed: boolean
+  replay?: string
+  numRuns: number
+  runs: number
+  path?: string
+  counterexample?: string
+  error?: string
+  command: string
+}
+
+/**
+ * Cross-field rules of `tests[].properties`: a failed run has an error, and its command replays its path (when
+ * fast-check gave one); a passing run has no path, counterexample or error; a replayed case is one run.
+ */
+function propertyErrors(tests: { properties?: PropertyShape[] }[]): string[] {
+  const errors: string[] = []
+  tests.forEach((t, i) => {
+    t.properties?.forEach((p, j) => {
+      const where = `/tests/${i}/properties/${j}`
+      if (p.failed) {
+        if (p.error === undefined) errors.push(`${where} failed but has no error`)
+        if (p.path !== undefined && !p.command.includes(`:${p.path}'`)) errors.push(`${where}/command does not replay path ${p.path}`)
+      } else {
+        for (const k of ['path', 'counterexample', 'error'] as const) if (p[k] !== undefined) errors.push(`${where} passed but has ${k}`)
+      }
+      if (p.replay === 'case' && p.numRuns !== 1) errors.push(`${where} replayed one case but numRuns is ${p.numRuns}`)
+      if (p.replay !== 'case' && p.runs > p.numRuns) errors.push(`${where} made ${p.runs} runs of ${p.numRuns}`)
+    })
+  })
+  return errors
+}
+
 /** Schema errors first; the summary is checked against the tests only when the shape is right. */
 export function validateResults(doc: unknown): ValidationResult {
   const validate = validator()
   if (!validate(doc)) return { valid: false, errors: (validate.errors ?? []).map(describe) }
-  const d = doc as { summary: { total: number; byStatus: Record<string, number> }; tests: { status: string }[]; latency?: LatencyShape }
+  const d = doc as { summary: { total: number; byStatus: Record<string, number> }; tests: { status: string; properties?: PropertyShape[] }[]; latency?: LatencyShape }
   const errors: string[] = []
   if (d.summary.total !== d.tests.length) errors.push(`/summary/total is ${d.summary.total} but there are ${d.tests.length} tests`)
   for (const s of STATUSES) {
@@ -64,5 +97,6 @@ export function validateResults(doc: unknown): ValidationResult {
     if (d.summary.byStatus[s] !== n) errors.push(`/summary/byStatus/${s} is ${d.summary.byStatus[s]} but ${n} tests have that status`)
   }
   errors.push(...latencyErrors(d.latency))
+  errors.push(...propertyErrors(d.tests))
   return { valid: errors.length === 0, errors }
 }

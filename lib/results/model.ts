@@ -30,6 +30,46 @@ export interface ConformanceMeta {
   /** Which documented variant was seen, where AWS documents more than one. */
   variant?: string
   reason?: string
+  /** Property-based checks the test ran (lib/properties/run.ts), in the order they ran. */
+  properties?: PropertyRun[]
+}
+
+/**
+ * One fast-check property run inside a conformance test (lib/properties/run.ts): enough to replay it. On failure
+ * `path` and `counterexample` identify the shrunk case, and `command` replays exactly that case.
+ */
+export interface PropertyRun {
+  /** What the property asserts, in a few words. */
+  name: string
+  /** fast-check seed of the run (a 32-bit integer). */
+  seed: number
+  /** Runs asked for (CONFORMANCE_PROFILE; 1 when one case was replayed). */
+  numRuns: number
+  /** Runs made: up to and including the first failure, or every passing run. */
+  runs: number
+  /** Shrinking steps that led from the first failure to `counterexample`. */
+  shrinks: number
+  /** Calls of the predicate, shrinking included (each is at least one invocation). */
+  executions: number
+  failed: boolean
+  /**
+   * Stopped by a time limit: before `numRuns` runs (the runs made passed), or, for a failure, while shrinking (the
+   * counterexample is the smallest failing case found by then).
+   */
+  interrupted: boolean
+  /** `case`: this run replayed one case (CONFORMANCE_REPLAY with a path); `seed`: a whole run with a given seed. */
+  replay?: 'case' | 'seed'
+  /** fast-check path of the shrunk counterexample (failure only). */
+  path?: string
+  /** The shrunk counterexample as fast-check prints it, cut at 1000 characters (failure only). */
+  counterexample?: string
+  /** The bytes the counterexample sent: its first 200 characters (invisible ones as `<U+XXXX>`), byte length and sha256 (failure only). */
+  event?: { head: string; bytes: number; sha256: string }
+  /** The failure the predicate raised, cut at 2000 characters (failure only). */
+  error?: string
+  /** One shell command that reruns this property: exactly the failing case on failure, else the same seed. */
+  command: string
+  durationMs: number
 }
 
 export interface TestRecord {
@@ -52,6 +92,8 @@ export interface TestRecord {
   reason?: string
   /** First error message, for fail and error. */
   message?: string
+  /** Property-based checks the test ran, with seeds and replay commands (absent when none). */
+  properties?: PropertyRun[]
   durationMs: number
 }
 
@@ -102,5 +144,10 @@ export interface RunContext {
 declare module 'vitest' {
   interface TaskMeta {
     conformance?: ConformanceMeta
+    /**
+     * Named figures a kit test measured (requests fuzzed, faults injected, events lost, p99 under load, …), shown
+     * in the report's "Target robustness" table and kept in results.json. Values are numbers or short strings.
+     */
+    figures?: Record<string, number | string>
   }
 }
