@@ -128,6 +128,8 @@ export function toTestRecord(testCase: TestCaseLike, cfg: Config, env: NodeJS.Pr
     const reason = note ?? pendingReason
     if (reason !== undefined) rec.reason = reason
   }
+  const figures = testCase.meta().figures
+  if (figures !== undefined && Object.keys(figures).length > 0) rec.figures = figures
   if (rec.status === 'fail' || rec.status === 'error') {
     const message = firstErrorMessage(result.errors)
     if (message !== undefined) rec.message = clip(scrubSecrets(message, env))

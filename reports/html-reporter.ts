@@ -315,6 +315,28 @@ ${entries.map(([k, v]) => `<tr><th scope="row">${esc(k)}</th><td>${value(v)}</td
 </section>`
 }
 
+/** Figures the kit's robustness tests measured (faults injected, requests fuzzed, events lost, load p99, …). */
+function figuresSection(tests: ReadonlyArray<TestRecord>): string {
+  const withFigures = tests.filter((t) => t.figures !== undefined)
+  if (withFigures.length === 0) return ''
+  const fmt = (v: number | string): string => (typeof v === 'number' ? v.toLocaleString('en-US', { maximumFractionDigits: 3 }) : v)
+  const rows = withFigures.map(
+    (t) => `<tr><td>${badge(t.status)}</td><td>${esc(t.behaviour ?? t.title)}${t.shim ? ` <span class="shim">${esc(t.shim)}</span>` : ''}<br><code class="muted">${esc(t.file)}</code></td><td><dl class="kv">${Object.entries(t.figures ?? {})
+      .map(([k, v]) => `<div><dt>${esc(k)}</dt><dd class="num">${esc(fmt(v))}</dd></div>`)
+      .join('')}</dl></td></tr>`,
+  )
+  return `<section aria-labelledby="h-figures">
+<h2 id="h-figures">Target robustness <span class="sub">figures measured by the tests</span></h2>
+<p class="muted">What the fault, fuzz, loss, hygiene and load tests counted and measured. Numbers are reported, not asserted, except where the test's title says so.</p>
+<table class="kit">
+<thead><tr><th scope="col">Status</th><th scope="col">Test</th><th scope="col">Figures</th></tr></thead>
+<tbody>
+${rows.join('\n')}
+</tbody>
+</table>
+</section>`
+}
+
 function kitTests(kit: ReadonlyArray<TestRecord>): string {
   if (kit.length === 0) return ''
   const bySuite = new Map<string, TestRecord[]>()
@@ -479,6 +501,7 @@ export function renderHtml(input: ResultsDocument, options: RenderHtmlOptions = 
     ...(doc.tests.some((t) => t.suite === 'integration') ? [['h-integration', 'Triggers']] : []),
     ...(hasLatency ? [['h-latency', 'Latency']] : []),
     ...(conformance.some((t) => (t.properties ?? []).length > 0) ? [['h-properties', 'Property runs']] : []),
+    ...(doc.tests.some((t) => t.figures !== undefined) ? [['h-figures', 'Target robustness']] : []),
     ...(conformance.length > 0 ? [['h-details', 'Details']] : []),
     ['h-shims', 'Shims'],
     ...(Object.keys(doc.target.details).length > 0 ? [['h-target', 'Target']] : []),
@@ -506,6 +529,7 @@ ${comparisonSection(doc, esc, (st) => badge(st))}
 ${integrationSection(doc, esc, (st) => badge(st))}
 ${latencySection(doc, esc)}
 ${propertySection(conformance, anchor)}
+${figuresSection(doc.tests)}
 ${details(conformance, anchor)}
 ${shimTable(doc)}
 ${targetTable(doc)}

@@ -329,6 +329,8 @@ describe('the reporters in a real vitest run', () => {
       expect(results.run.startedAt).toBe(runContext.startedAt)
       expect(results.shims.map((s) => s.name)).toEqual(['aws-lambda-go', 'broken-deadline'])
       const byTitle = new Map(results.tests.map((t) => [`${t.shim ?? '-'} ${t.title}`, t]))
+      expect(byTitle.get('- kit fixture > passes')?.figures).toEqual({ faultsInjected: 7, leftover: 'none' })
+      expect(html).toContain('id="h-figures"')
       expect(byTitle.get('- kit fixture > skips with a note')).toMatchObject({ status: 'skip', reason: 'no Docker engine', suite: 'kit', file: 'reports/fixtures/run.fixture.ts' })
       expect(byTitle.get('broken The handler echoes the payload')).toMatchObject({ id: 'FIX-ECHO-001/broken/embedded', status: 'fail' })
       expect(results.tests.find((t) => t.status === 'error')).toMatchObject({ behaviour: 'FIX-STREAM-001', message: 'target unreachable' })

@@ -93,6 +93,8 @@ export interface TestRecord {
   /** First error message, for fail and error. */
   message?: string
   /** Property-based checks the test ran, with seeds and replay commands (absent when none). */
+  /** Named figures the test measured (`task.meta.figures`): counts and numbers the report shows. */
+  figures?: Record<string, number | string>
   properties?: PropertyRun[]
   durationMs: number
 }
