@@ -5,15 +5,28 @@ import path from 'node:path'
 import {
   type ApiError,
   apiErrors,
+  CREATABLE_RUNTIMES,
+  CREATE_FUNCTION_NAME_CONSTRAINT,
+  CREATE_FUNCTION_NAME_PATTERN,
   DEFAULT_EPHEMERAL_STORAGE_MB,
   DEFAULT_MEMORY_MB,
   DEFAULT_TIMEOUT_S,
+  FUNCTION_ARN_MAX_LENGTH,
   FUNCTION_NAME_CONSTRAINT,
+  FUNCTION_NAME_MAX_LENGTH,
   FUNCTION_NAME_PATTERN,
+  HANDLER_CONSTRAINT,
+  HANDLER_MAX_LENGTH,
+  HANDLER_PATTERN,
   LATEST,
   MEMORY_RANGE_MB,
+  NAMESPACED_FUNCTION_NAME_MAX_LENGTH,
+  QUALIFIER_CONSTRAINT,
+  QUALIFIER_MAX_LENGTH,
+  QUALIFIER_PATTERN,
   ROLE_PATTERN,
   TIMEOUT_RANGE_S,
+  type ValidationFailure,
 } from '../lambda/protocol.js'
 import { LogStore } from './log-store.js'
 import { FunctionPool, type PoolOptions } from './pool.js'
@@ -109,20 +122,48 @@ export class FunctionRegistry {
     return `arn:aws:lambda:${this.opts.region}:${this.opts.accountId}:function:${name}${qualifier ? `:${qualifier}` : ''}`
   }
 
-  /** Resolves a FunctionName path parameter (name, partial or full ARN) to a name and qualifier, or throws. */
-  parseName(raw: string, field = 'functionName'): { name: string; qualifier?: string } {
-    const m = FUNCTION_NAME_PATTERN.exec(raw)
-    if (!m || raw.length > 170) fail(apiErrors.validation(raw, field, FUNCTION_NAME_CONSTRAINT))
-    const name = m![7]!
-    if (name.length > 64) fail(apiErrors.validation(raw, field, 'Member must have length less than or equal to 64'))
-    return { name, qualifier: m![9] }
+  /**
+   * Resolves a FunctionName (name, partial or full ARN) to a name and qualifier, or throws AWS's answer for it
+   * (protocol.ts "bad input"). `create`: CreateFunction's own pattern and lengths. `earlier`: failures of members
+   * checked before it (the Qualifier), reported in the same ValidationException.
+   * Before: a name over 64 characters was a ValidationException for every operation (AWS: 404 except on
+   * CreateFunction), and the region and account of an ARN were ignored (any ARN reached the local function).
+   */
+  parseName(raw: string, field = 'functionName', o: { create?: boolean; earlier?: ValidationFailure[] } = {}): { name: string; qualifier?: string } {
+    const create = o.create === true
+    const m = (create ? CREATE_FUNCTION_NAME_PATTERN : FUNCTION_NAME_PATTERN).exec(raw)
+    // The groups that matter, counted from the end: both patterns end …(\d{12}:)?(function:)?(name)(:(qualifier))?
+    const name = m?.[m.length - 3]
+    const bare = m !== null && raw === name
+    const errors = [...(o.earlier ?? [])]
+    if (!bare) {
+      const max = create ? FUNCTION_ARN_MAX_LENGTH : NAMESPACED_FUNCTION_NAME_MAX_LENGTH
+      if (raw.length > max) errors.push({ value: raw, field, constraint: `Member must have length less than or equal to ${max}` })
+      if (!m) errors.push({ value: raw, field, constraint: create ? CREATE_FUNCTION_NAME_CONSTRAINT : FUNCTION_NAME_CONSTRAINT })
+    }
+    if (errors.length > 0) fail(apiErrors.validations(errors))
+    if (create && name!.length > FUNCTION_NAME_MAX_LENGTH) fail(apiErrors.functionNameTooLong(raw))
+    const region = m![3]?.slice(0, -1)
+    if (region && region !== this.opts.region) fail(apiErrors.regionNotReachable(region, this.opts.region))
+    const account = m![m!.length - 5]?.slice(0, -1)
+    if (account && account !== this.opts.accountId) {
+      fail(apiErrors.accessDenied(`The embedded target has one account (${this.opts.accountId}) and no cross-account access; ${raw} names account ${account}.`))
+    }
+    return { name: name!, qualifier: m![m!.length - 1] }
   }
 
   get(raw: string, qualifier?: string): FunctionRecord {
-    const { name, qualifier: q } = this.parseName(raw)
-    const qual = qualifier ?? q
+    // The Qualifier parameter is checked with the name, and reported first (LS recordings, protocol.ts validations).
+    const earlier: ValidationFailure[] = []
+    if (qualifier !== undefined && qualifier !== '') {
+      if (qualifier.length > QUALIFIER_MAX_LENGTH) earlier.push({ value: qualifier, field: 'qualifier', constraint: `Member must have length less than or equal to ${QUALIFIER_MAX_LENGTH}` })
+      if (!QUALIFIER_PATTERN.test(qualifier)) earlier.push({ value: qualifier, field: 'qualifier', constraint: QUALIFIER_CONSTRAINT })
+    }
+    const { name, qualifier: q } = this.parseName(raw, 'functionName', { earlier })
+    if (qualifier && q && qualifier !== q) fail(apiErrors.qualifierMismatch())
+    const qual = qualifier || q
     const fn = this.functions.get(name)
-    if (!fn || (qual && qual !== LATEST)) fail(apiErrors.functionNotFound(this.arn(name, qual ?? LATEST)))
+    if (!fn || (qual && qual !== LATEST)) fail(apiErrors.functionNotFound(this.arn(name, qual || LATEST)))
     return fn!
   }
 
@@ -131,8 +172,12 @@ export class FunctionRegistry {
   }
 
   async create(input: CreateFunctionInput): Promise<FunctionRecord> {
+    checkShape(input, CREATE_SHAPE)
     if (typeof input.FunctionName !== 'string') fail(apiErrors.validation('null', 'functionName', 'Member must not be null'))
-    const { name } = this.parseName(input.FunctionName!)
+    const { name } = this.parseName(input.FunctionName!, 'functionName', { create: true })
+    // Member constraints (ValidationException) come before the checks that look further (InvalidParameterValue).
+    validateHandler(input.Handler)
+    validateArchitectures(input.Architectures)
     if (this.functions.has(name)) fail(apiErrors.conflict(`Function already exist: ${name}`))
     if ((input.PackageType ?? 'Zip') !== 'Zip' || input.Code?.ImageUri) fail(apiErrors.invalidParameter('The embedded target runs Zip packages only; PackageType Image is not supported.'))
     const runtime = this.validateRuntime(input.Runtime)
@@ -178,6 +223,7 @@ export class FunctionRegistry {
   }
 
   async updateCode(raw: string, input: { ZipFile?: string }): Promise<FunctionRecord> {
+    checkShape(input, UPDATE_CODE_SHAPE)
     const fn = this.get(raw)
     this.assertNoUpdateInProgress(fn)
     if (!input.ZipFile) fail(apiErrors.invalidParameter('Please provide a source for function code: ZipFile is required by the embedded target.'))
@@ -191,10 +237,12 @@ export class FunctionRegistry {
   }
 
   updateConfiguration(raw: string, input: CreateFunctionInput): FunctionRecord {
+    checkShape(input, CREATE_SHAPE)
     const fn = this.get(raw)
     this.assertNoUpdateInProgress(fn)
     // Validate everything before changing anything: a rejected update leaves the function as it was.
     const runtime = input.Runtime !== undefined ? this.validateRuntime(input.Runtime) : undefined
+    validateHandler(input.Handler)
     if (input.Role !== undefined && !ROLE_PATTERN.test(input.Role)) fail(apiErrors.validation(input.Role, 'role', `Member must satisfy regular expression pattern: ${ROLE_PATTERN.source.slice(1, -1)}`))
     const s = this.validateSettings(input)
     if (runtime !== undefined) fn.runtime = runtime
@@ -261,9 +309,11 @@ export class FunctionRegistry {
     if (DEPRECATED_RUNTIMES.has(runtime!)) {
       fail(apiErrors.invalidParameter(`The runtime parameter of ${runtime} is no longer supported for creating or updating AWS Lambda functions. We recommend you use a supported runtime while creating or updating functions.`))
     }
-    const unavailable = this.runtimes.unavailable[runtime!]
-    if (unavailable) fail(apiErrors.invalidParameter(unavailable))
-    if (!this.runtimes.specs[runtime!]) {
+    // Own keys only: "constructor" or "toString" found Object.prototype's and were accepted (then crashed the invoke).
+    if (Object.hasOwn(this.runtimes.unavailable, runtime!)) fail(apiErrors.invalidParameter(this.runtimes.unavailable[runtime!]!))
+    if (!Object.hasOwn(this.runtimes.specs, runtime!)) {
+      // A value outside AWS's list gets AWS's answer; one AWS runs but the target does not, the target's.
+      if (!(CREATABLE_RUNTIMES as readonly string[]).includes(runtime!)) fail(apiErrors.invalidRuntime(runtime!))
       fail(apiErrors.invalidParameter(`Value ${runtime} at 'runtime' is not supported by the embedded target; supported: ${Object.keys(this.runtimes.specs).join(', ')}`))
     }
     return runtime!
@@ -304,14 +354,77 @@ export class FunctionRegistry {
     } catch (e) {
       fs.rmSync(codeDir, { recursive: true, force: true })
       if (e instanceof ZipError) {
-        if (/unzipped size/.test(e.message)) fail(apiErrors.invalidParameter(`Unzipped size must be smaller than 262144000 bytes`))
-        fail(apiErrors.invalidParameter(`Could not unzip uploaded file. Please check your file, then try to upload again. (${e.message})`))
+        if (/unzipped size/.test(e.message)) fail(apiErrors.unzippedTooLarge())
+        const invalid = apiErrors.invalidZip()
+        fail(apiErrors.invalidParameter(`${String(invalid.body.message)} (${e.message})`))
       }
       throw e
     }
     const zipPath = path.join(this.opts.workDir, 'code', `${id}.zip`)
     fs.writeFileSync(zipPath, zip)
     return { codeSha256: crypto.createHash('sha256').update(zip).digest('base64'), codeSize: zip.length, codeDir, zipPath }
+  }
+}
+
+// ---------------------------------------------------------------- request members
+
+/** A member's JSON type: a scalar, a list of strings, a map of strings, or a structure of members. */
+type Shape = 'string' | 'number' | 'boolean' | 'strings' | 'map' | { [member: string]: Shape }
+
+const CODE_SHAPE: Shape = { ZipFile: 'string', S3Bucket: 'string', S3Key: 'string', S3ObjectVersion: 'string', ImageUri: 'string' }
+/** The members of CreateFunction and UpdateFunctionConfiguration the target reads (Lambda API model types). */
+const CREATE_SHAPE = {
+  FunctionName: 'string', Runtime: 'string', Role: 'string', Handler: 'string', Description: 'string', Timeout: 'number', MemorySize: 'number',
+  Publish: 'boolean', PackageType: 'string', Code: CODE_SHAPE, Environment: { Variables: 'map' }, Architectures: 'strings',
+  EphemeralStorage: { Size: 'number' }, LoggingConfig: { LogFormat: 'string', LogGroup: 'string', ApplicationLogLevel: 'string', SystemLogLevel: 'string' },
+} satisfies Shape
+const UPDATE_CODE_SHAPE = { ...(CODE_SHAPE as Record<string, Shape>), Publish: 'boolean', Architectures: 'strings' } satisfies Shape
+
+const jsonType = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v)
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/**
+ * Checks the JSON types of the members the target reads, so a wrong type is a 400 SerializationException rather
+ * than a TypeError (500): before, `"Environment": null` or `"Code": {"ZipFile": 5}` crashed CreateFunction. A
+ * null member counts as absent, as AWS's deserialisers treat it. Unknown members are ignored.
+ */
+function checkShape(input: object, shape: Shape, at = ''): void {
+  const obj = input as Record<string, unknown>
+  for (const [k, kind] of Object.entries(shape)) {
+    const v = obj[k]
+    if (v === undefined) continue
+    if (v === null) {
+      delete obj[k]
+      continue
+    }
+    const path = at ? `${at}.${k}` : k
+    const ok =
+      kind === 'strings' ? Array.isArray(v) && v.every((e) => typeof e === 'string')
+      : kind === 'map' ? isObject(v) && Object.values(v).every((e) => typeof e === 'string')
+      : typeof kind === 'object' ? isObject(v)
+      : typeof v === kind
+    if (!ok) fail(apiErrors.serialization(`Unexpected JSON type at ${path}: expected ${typeof kind === 'object' ? 'a structure' : kind === 'strings' ? 'a list of strings' : kind === 'map' ? 'a map of strings' : `a ${kind}`}, got ${jsonType(v)}`))
+    if (typeof kind === 'object') checkShape(v as object, kind, path)
+  }
+}
+
+/** Handler: model pattern and length (protocol.ts HANDLER_*). Before, any string was stored, whitespace included. */
+function validateHandler(handler: string | undefined): void {
+  if (handler === undefined || handler === '') return
+  const errors: ValidationFailure[] = []
+  if (handler.length > HANDLER_MAX_LENGTH) errors.push({ value: handler, field: 'handler', constraint: `Member must have length less than or equal to ${HANDLER_MAX_LENGTH}` })
+  if (!HANDLER_PATTERN.test(handler)) errors.push({ value: handler, field: 'handler', constraint: HANDLER_CONSTRAINT })
+  if (errors.length > 0) fail(apiErrors.validations(errors))
+}
+
+/** Architectures: one of x86_64 or arm64 (LS `test_create_lambda_exceptions` "multiple_architectures", "uppercase_architecture", recorded 2026-01). */
+function validateArchitectures(list: string[] | undefined): void {
+  if (list === undefined) return
+  const shown = `[${list.join(', ')}]`
+  if (list.length > 1) fail(apiErrors.validation(shown, 'architectures', 'Member must have length less than or equal to 1'))
+  if (list.length < 1) fail(apiErrors.validation(shown, 'architectures', 'Member must have length greater than or equal to 1'))
+  if (!['x86_64', 'arm64'].includes(list[0]!)) {
+    fail(apiErrors.validation(shown, 'architectures', 'Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64], Member must not be null]'))
   }
 }
 

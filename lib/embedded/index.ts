@@ -8,6 +8,7 @@ import { CloudWatchLogsShipper } from '../services/moto-logs.js'
 import { EventSourceMappings } from './esm/mappings.js'
 import { FunctionRegistry } from './functions.js'
 import { LogStore } from './log-store.js'
+import { isSameProcessAlive, killProcessesUsing, processInfo } from './process-tree.js'
 import { runtimeTable } from './runtimes.js'
 import { LambdaApiServer } from './server.js'
 import { SnsBridge } from './sns-bridge.js'
@@ -76,12 +77,68 @@ function defaultWorkParent(): string {
   }
 }
 
+/** Names the process that made a work dir, so a later run can tell a dead owner's leftovers from a live run's. */
+const OWNER_FILE = 'owner.json'
+const WORK_DIR_PREFIX = 'glc-embedded-'
+
+interface WorkDirOwner {
+  pid: number
+  /** Start time of `pid` (clock ticks since boot): a reused PID is another process. */
+  startTime: string
+}
+
+/**
+ * Removes what hard-killed earlier runs left in `parent` (the default work dirs' parent): for each
+ * `glc-embedded-*` directory whose owner file names a process that no longer runs, its sandbox processes (frozen
+ * ones included, found by working directory or LAMBDA_TASK_ROOT) are killed and the directory deleted. A directory
+ * without an owner file (made before owner files, or by someone else) or with a live owner is never touched.
+ * Returns the directories removed.
+ */
+export async function reapStaleWorkDirs(parent = defaultWorkParent()): Promise<string[]> {
+  let names: string[]
+  try {
+    names = fs.readdirSync(parent).filter((n) => n.startsWith(WORK_DIR_PREFIX))
+  } catch {
+    return []
+  }
+  const removed: string[] = []
+  for (const name of names) {
+    const dir = path.join(parent, name)
+    let owner: WorkDirOwner
+    try {
+      owner = JSON.parse(fs.readFileSync(path.join(dir, OWNER_FILE), 'utf8')) as WorkDirOwner
+    } catch {
+      continue
+    }
+    if (!Number.isInteger(owner.pid) || typeof owner.startTime !== 'string' || owner.startTime === '') continue
+    // /proc unreadable means no verdict: leave it.
+    if (processInfo(process.pid) === undefined || isSameProcessAlive(owner)) continue
+    try {
+      await killProcessesUsing(dir)
+      fs.rmSync(dir, { recursive: true, force: true })
+      removed.push(dir)
+    } catch {
+      // another run is reaping it too, or it is not ours to remove: leave it
+    }
+  }
+  return removed
+}
+
 export async function startEmbeddedTarget(o: EmbeddedTargetOptions = {}): Promise<EmbeddedTarget> {
   const region = o.region ?? 'us-east-1'
   // Before anything is created: a bad venv path is the caller's error.
   const runtimes = runtimeTable({ pythonVenv: o.pythonVenv })
   const ownWorkDir = !o.workDir
-  const workDir = o.workDir ?? fs.mkdtempSync(path.join(defaultWorkParent(), 'glc-embedded-'))
+  // A run that was SIGKILLed never closed its target: its frozen sandboxes and work dir would stay for good.
+  if (ownWorkDir) {
+    const reaped = await reapStaleWorkDirs()
+    if (reaped.length > 0) console.error(`[embedded target] removed ${reaped.length} work dir(s) of earlier runs that did not shut down: ${reaped.join(', ')}`)
+  }
+  const workDir = o.workDir ?? fs.mkdtempSync(path.join(defaultWorkParent(), WORK_DIR_PREFIX))
+  if (ownWorkDir) {
+    const self = processInfo(process.pid)
+    if (self) fs.writeFileSync(path.join(workDir, OWNER_FILE), JSON.stringify({ pid: process.pid, startTime: self.startTime } satisfies WorkDirOwner))
+  }
   const logStore = new LogStore()
   // Sandboxes read the work dir, the kit's own runtime client and the Python venv; a private /tmp hides any of
   // them that live under /tmp (a clone in a temp dir, say), so isolation then falls back to TMPDIR.
@@ -175,6 +232,9 @@ export async function startEmbeddedTarget(o: EmbeddedTargetOptions = {}): Promis
       await server.close()
       await registry.close()
       await shipper?.close()
+      // A process a function started in a session of its own (setsid, a daemon) is outside its sandbox's process
+      // group, so the group kill at teardown misses it: without this it outlived the target.
+      await killProcessesUsing(path.join(workDir, 'sandboxes'))
       if (ownWorkDir) fs.rmSync(workDir, { recursive: true, force: true })
     },
   }

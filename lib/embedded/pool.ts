@@ -27,17 +27,79 @@ export interface InvokeResult {
 }
 
 export interface AsyncStats {
+  /** Events accepted and not yet final (in the queue, in an attempt, or waiting for a retry). */
   queued: number
+  /** Attempts in progress. */
   running: number
+  /** Final: an attempt succeeded. */
   succeeded: number
+  /** Final: every attempt failed (1 + MaximumRetryAttempts). */
   failed: number
+  /** Final: older than MaximumEventAgeInSeconds when an attempt was due. */
+  expired: number
+  /** Final: the function was deleted (or the target closed) while the event was queued. */
+  dropped: number
+  /** Retries scheduled after a function error. */
   retried: number
+  /** Attempts that reached the function (succeeded or not). */
+  attempts: number
+  /** Attempts put back because no environment was free, and because of other system errors. */
+  throttled: number
+  systemErrors: number
 }
+
+/** PutFunctionEventInvokeConfig's settings of one function. */
+export interface EventInvokeConfig {
+  /** 0–2 on AWS; unset: one retry per configured retry delay (2 by default, as on AWS). */
+  maximumRetryAttempts?: number
+  /** 60–21600 on AWS; unset: 21600. */
+  maximumEventAgeInSeconds?: number
+}
+
+/** What an on-failure destination receives for an event that never succeeded (LB §6). */
+export interface AsyncFailureRecord {
+  version: '1.0'
+  timestamp: string
+  requestContext: { requestId: string; functionArn: string; condition: 'RetriesExhausted' | 'EventAgeExceeded' | 'FunctionDeleted'; approximateInvokeCount: number }
+  requestPayload: unknown
+  responseContext?: { statusCode: number; executedVersion: string; functionError: string }
+  responsePayload?: unknown
+}
+
+interface AsyncEvent {
+  makeInvocation: () => Invocation
+  maxRetries?: number
+  enqueuedAt: number
+  attempts: number
+  done: boolean
+  requestId?: string
+  payload?: Buffer
+  lastError?: Outcome
+}
+
+/** LB §6: MaximumEventAgeInSeconds defaults to 6 h. */
+const DEFAULT_MAX_EVENT_AGE_S = 21_600
+/** Delay before a throttled async attempt is tried again. */
+const ASYNC_THROTTLE_BACKOFF_MS = 250
+/** On-failure records kept per function (oldest dropped first). */
+const MAX_ASYNC_FAILURE_RECORDS = 10_000
 
 export class FunctionPool {
   private readonly idle: Sandbox[] = []
   private readonly all = new Set<Sandbox>()
-  readonly asyncStats: AsyncStats = { queued: 0, running: 0, succeeded: 0, failed: 0, retried: 0 }
+  readonly asyncStats: AsyncStats = { queued: 0, running: 0, succeeded: 0, failed: 0, expired: 0, dropped: 0, retried: 0, attempts: 0, throttled: 0, systemErrors: 0 }
+  /** On-failure records of events that never succeeded (the target has no destinations: they are kept here). */
+  readonly asyncFailures: AsyncFailureRecord[] = []
+  /** Told of each on-failure record as it is made (a destination could be attached here). */
+  onAsyncFailure?: (r: AsyncFailureRecord) => void
+  private asyncConfig: EventInvokeConfig = {}
+  /** Events waiting for an attempt, oldest first. */
+  private readonly asyncReady: AsyncEvent[] = []
+  /** Every event not yet final, wherever it is (queue, attempt, retry timer). */
+  private readonly asyncLive = new Set<AsyncEvent>()
+  /** Attempts started and not finished, throttle backoffs included; at most maxSandboxes. */
+  private asyncSlots = 0
+  private pumpScheduled = false
   private closed = false
   private readonly timers = new Set<NodeJS.Timeout>()
   /** Invokes waiting for an environment that has answered but not yet asked for its next event. */
@@ -190,39 +252,168 @@ export class FunctionPool {
 
   // ------------------------------------------------------------------ async (Event) invocations
 
-  /** Queues an Event invocation; function errors are retried after the configured delays (LB §6). */
-  enqueue(makeInvocation: () => Invocation, maxRetries = this.opts.asyncRetryDelaysMs.length): void {
-    this.asyncStats.queued++
-    const attempt = (n: number): void => {
-      if (this.closed) return
-      this.asyncStats.running++
-      const inv = makeInvocation()
-      this.invoke(inv)
-        .then(async ({ outcome, finished }) => {
-          await finished
-          this.asyncStats.running--
-          if (outcome.ok) {
-            this.asyncStats.succeeded++
-            this.asyncStats.queued--
-          } else if (n < maxRetries) {
-            this.asyncStats.retried++
-            this.later(() => attempt(n + 1), this.opts.asyncRetryDelaysMs[n] ?? 60_000)
-          } else {
-            this.asyncStats.failed++
-            this.asyncStats.queued--
-          }
-        })
-        .catch((e: unknown) => {
-          this.asyncStats.running--
-          // Throttles and system errors go back to the queue with backoff (LB §6).
-          if (e instanceof ThrottledError) this.later(() => attempt(n), 250)
-          else {
-            this.asyncStats.failed++
-            this.asyncStats.queued--
-          }
-        })
+  /**
+   * Queues an Event invocation (LB §6): attempts run in arrival order, at most `maxSandboxes` at a time; a function
+   * error is retried after the configured delays up to MaximumRetryAttempts times; an event older than
+   * MaximumEventAgeInSeconds when its next attempt is due is dropped; throttles go back to the queue with backoff.
+   * Every event ends in exactly one of succeeded, failed (retries exhausted), expired or dropped (function deleted),
+   * and the last three leave an on-failure record. `maxRetries`, when given, overrides the function's
+   * MaximumRetryAttempts for this event.
+   */
+  enqueue(makeInvocation: () => Invocation, maxRetries?: number): void {
+    if (this.closed) {
+      this.asyncStats.dropped++
+      return
     }
-    setImmediate(() => attempt(0))
+    this.asyncStats.queued++
+    const ev: AsyncEvent = { makeInvocation, maxRetries, enqueuedAt: Date.now(), attempts: 0, done: false }
+    this.asyncLive.add(ev)
+    this.asyncReady.push(ev)
+    // Deferred, as before: the caller's 202 goes out before the first attempt takes the event loop.
+    if (!this.pumpScheduled) {
+      this.pumpScheduled = true
+      setImmediate(() => {
+        this.pumpScheduled = false
+        this.pumpAsync()
+      })
+    }
+  }
+
+  /** MaximumRetryAttempts and MaximumEventAgeInSeconds of this function (PutFunctionEventInvokeConfig). */
+  get eventInvokeConfig(): Readonly<EventInvokeConfig> {
+    return this.asyncConfig
+  }
+
+  /**
+   * Sets (or, with undefined, resets) the function's async settings. The API validates AWS's ranges (retries 0–2,
+   * age 60–21600 s); here any non-negative value is taken, so a test can use an age of a fraction of a second.
+   */
+  setEventInvokeConfig(c: EventInvokeConfig | undefined): void {
+    this.asyncConfig = { ...(c ?? {}) }
+  }
+
+  /**
+   * Starts attempts while there is room. The bound is what makes 10,000 queued events cheap: before, every event
+   * started its own attempt at once and, throttled, retried every 250 ms, so thousands of attempts woke for every
+   * environment that became idle and only one got it (2,000 events took 23 s, most of it that herd).
+   */
+  private pumpAsync(): void {
+    while (!this.closed && this.asyncSlots < this.opts.maxSandboxes) {
+      const ev = this.asyncReady.shift()
+      if (!ev) return
+      if (this.eventTooOld(ev)) {
+        this.asyncFinal(ev, 'EventAgeExceeded')
+        continue
+      }
+      this.asyncSlots++
+      this.asyncAttempt(ev)
+    }
+  }
+
+  private eventTooOld(ev: AsyncEvent): boolean {
+    const maxAgeS = this.asyncConfig.maximumEventAgeInSeconds ?? DEFAULT_MAX_EVENT_AGE_S
+    return Date.now() - ev.enqueuedAt > maxAgeS * 1000
+  }
+
+  /** One attempt; its slot is held through a throttle backoff, so a throttled queue does not spin. */
+  private asyncAttempt(ev: AsyncEvent): void {
+    if (this.closed) {
+      this.asyncSlots--
+      this.asyncFinal(ev, 'FunctionDeleted')
+      return
+    }
+    const inv = ev.makeInvocation()
+    ev.requestId = inv.requestId
+    ev.payload = inv.payload
+    this.asyncStats.running++
+    this.invoke(inv)
+      .then(async ({ outcome, finished }) => {
+        await finished
+        this.asyncStats.running--
+        this.asyncStats.attempts++
+        ev.attempts++
+        if (outcome.ok) {
+          this.asyncSlots--
+          this.asyncFinal(ev, 'Success')
+        } else {
+          ev.lastError = outcome
+          this.asyncSlots--
+          const maxRetries = ev.maxRetries ?? this.asyncConfig.maximumRetryAttempts ?? this.opts.asyncRetryDelaysMs.length
+          if (ev.attempts > maxRetries) this.asyncFinal(ev, 'RetriesExhausted')
+          else if (!this.closed) {
+            this.asyncStats.retried++
+            const delays = this.opts.asyncRetryDelaysMs
+            this.later(() => {
+              this.asyncReady.push(ev)
+              this.pumpAsync()
+            }, delays[ev.attempts - 1] ?? delays.at(-1) ?? 60_000)
+          }
+        }
+        this.pumpAsync()
+      })
+      .catch((e: unknown) => {
+        this.asyncStats.running--
+        if (!this.closed) {
+          // Throttles and system errors go back to the queue with backoff (LB §6), the age limit still applying.
+          if (e instanceof ThrottledError) this.asyncStats.throttled++
+          else this.asyncStats.systemErrors++
+          this.later(() => {
+            if (this.eventTooOld(ev)) {
+              this.asyncSlots--
+              this.asyncFinal(ev, 'EventAgeExceeded')
+              this.pumpAsync()
+            } else this.asyncAttempt(ev)
+          }, ASYNC_THROTTLE_BACKOFF_MS)
+          return
+        }
+        this.asyncSlots--
+        this.asyncFinal(ev, 'FunctionDeleted')
+        this.pumpAsync()
+      })
+  }
+
+  /** An event leaves the queue: counted once, and recorded unless it succeeded. */
+  private asyncFinal(ev: AsyncEvent, condition: AsyncFailureRecord['requestContext']['condition'] | 'Success'): void {
+    if (ev.done) return
+    ev.done = true
+    this.asyncLive.delete(ev)
+    this.asyncStats.queued--
+    if (condition === 'Success') {
+      this.asyncStats.succeeded++
+      return
+    }
+    if (condition === 'RetriesExhausted') this.asyncStats.failed++
+    else if (condition === 'EventAgeExceeded') this.asyncStats.expired++
+    else this.asyncStats.dropped++
+    // The on-failure destination record (LB §6 shape); the target has no destinations, so it is kept here.
+    const inv = ev.requestId === undefined ? ev.makeInvocation() : undefined
+    const payload = ev.payload ?? inv!.payload
+    const text = payload.toString('utf8')
+    let requestPayload: unknown = text
+    try {
+      requestPayload = JSON.parse(text)
+    } catch {
+      // not JSON: kept as text
+    }
+    let responsePayload: unknown
+    if (ev.lastError) {
+      const body = ev.lastError.body.toString('utf8')
+      try {
+        responsePayload = JSON.parse(body)
+      } catch {
+        responsePayload = body
+      }
+    }
+    const record: AsyncFailureRecord = {
+      version: '1.0',
+      timestamp: new Date().toISOString(),
+      requestContext: { requestId: ev.requestId ?? inv!.requestId, functionArn: `${this.snapshot().arn}:$LATEST`, condition, approximateInvokeCount: ev.attempts },
+      requestPayload,
+      ...(ev.lastError ? { responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' }, responsePayload } : {}),
+    }
+    this.asyncFailures.push(record)
+    if (this.asyncFailures.length > MAX_ASYNC_FAILURE_RECORDS) this.asyncFailures.shift()
+    this.onAsyncFailure?.(record)
   }
 
   private later(fn: () => void, ms: number): void {
@@ -237,6 +428,10 @@ export class FunctionPool {
     this.closed = true
     for (const t of this.timers) clearTimeout(t)
     this.timers.clear()
+    // Deleting a function discards its queue: the events still queued, waiting for a retry or in an attempt are
+    // counted (and recorded) as dropped rather than left as `queued` forever.
+    this.asyncReady.length = 0
+    for (const ev of [...this.asyncLive]) this.asyncFinal(ev, 'FunctionDeleted')
     await Promise.all([...this.all].map((sb) => sb.destroy()))
   }
 }

@@ -120,3 +120,121 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
     return false
   }
 }
+
+// ------------------------------------------------------------------ finding processes (leak checks, reaper)
+
+export interface ProcessInfo {
+  pid: number
+  ppid: number
+  pgrp: number
+  /** One letter: R, S, D, T (stopped, e.g. a frozen sandbox), Z (zombie), ... */
+  state: string
+  /** Start time in clock ticks since boot (field 22 of /proc/<pid>/stat): with the PID, it names one process. */
+  startTime: string
+}
+
+/** /proc/<pid>/stat of one process, or undefined when it is gone (or /proc is unreadable). */
+export function processInfo(pid: number): ProcessInfo | undefined {
+  let stat: string
+  try {
+    stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1')
+  } catch {
+    return undefined
+  }
+  // Fields after the parenthesised command: state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt
+  // utime stime cutime cstime priority nice threads itrealvalue starttime ...
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return { pid, state: rest[0] ?? '?', ppid: Number(rest[1]), pgrp: Number(rest[2]), startTime: rest[19] ?? '' }
+}
+
+/** Every process on the machine (that /proc shows). */
+export function listProcesses(): ProcessInfo[] {
+  let entries: string[]
+  try {
+    entries = fs.readdirSync('/proc')
+  } catch {
+    return []
+  }
+  const out: ProcessInfo[] = []
+  for (const e of entries) {
+    const c = e.charCodeAt(0)
+    if (c < 48 || c > 57) continue
+    const p = processInfo(Number(e))
+    if (p) out.push(p)
+  }
+  return out
+}
+
+/** Every process descended from `pid` (children, their children, ...), not `pid` itself. */
+export function descendantsOf(pid: number, all = listProcesses()): ProcessInfo[] {
+  const byParent = new Map<number, ProcessInfo[]>()
+  for (const p of all) {
+    const list = byParent.get(p.ppid)
+    if (list) list.push(p)
+    else byParent.set(p.ppid, [p])
+  }
+  const out: ProcessInfo[] = []
+  const queue = [pid]
+  while (queue.length > 0) {
+    for (const child of byParent.get(queue.shift()!) ?? []) {
+      out.push(child)
+      queue.push(child.pid)
+    }
+  }
+  return out
+}
+
+const within = (p: string, dir: string): boolean => p === dir || p.startsWith(dir.endsWith('/') ? dir : `${dir}/`)
+
+/**
+ * Processes that belong to a sandbox under `dir`: their LAMBDA_TASK_ROOT is inside it. A sandbox's runtime and
+ * everything it starts inherit that variable, also a process that left the sandbox's process group or session (a
+ * group kill misses those) or its directory; a process that merely has its working directory there (someone's shell
+ * looking at a leftover) does not have it, and is never taken for a sandbox. Zombies are left out: they hold nothing
+ * but a PID, and their parent reaps them.
+ */
+export function processesUsing(dir: string, all = listProcesses()): ProcessInfo[] {
+  const root = dir.replace(/\/+$/, '')
+  const out: ProcessInfo[] = []
+  for (const p of all) {
+    if (p.pid === process.pid || p.state === 'Z' || p.state === 'X') continue
+    let env: string
+    try {
+      env = fs.readFileSync(`/proc/${p.pid}/environ`, 'latin1')
+    } catch {
+      continue // gone, or not ours to read
+    }
+    const taskRoot = env.split('\0').find((e) => e.startsWith('LAMBDA_TASK_ROOT='))
+    if (taskRoot && within(taskRoot.slice('LAMBDA_TASK_ROOT='.length), root)) out.push(p)
+  }
+  return out
+}
+
+/**
+ * SIGKILLs (and SIGCONTs, so a stopped one does not linger) every process `processesUsing(dir)` finds, and waits up
+ * to `waitMs` for them to be gone. A process group is signalled as a whole only when its leader is one of them (a
+ * sandbox's group, or a daemon's session); otherwise only the process. Returns how many were found.
+ */
+export async function killProcessesUsing(dir: string, waitMs = 2000): Promise<number> {
+  const found = processesUsing(dir)
+  const pids = new Set(found.map((p) => p.pid))
+  for (const p of found) {
+    for (const sig of ['SIGKILL', 'SIGCONT'] as const) {
+      if (pids.has(p.pgrp)) signalGroup(p.pgrp, sig)
+      try {
+        process.kill(p.pid, sig)
+      } catch {
+        // already gone
+      }
+    }
+  }
+  const deadline = Date.now() + waitMs
+  while (found.some((p) => isSameProcessAlive(p)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+  return found.length
+}
+
+/** Whether the process `p` names (PID and start time) still runs (a zombie counts as gone). */
+export function isSameProcessAlive(p: Pick<ProcessInfo, 'pid' | 'startTime'>): boolean {
+  const now = processInfo(p.pid)
+  return now !== undefined && now.startTime === p.startTime && now.state !== 'Z' && now.state !== 'X'
+}

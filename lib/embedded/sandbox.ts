@@ -21,7 +21,7 @@ import {
   RUNTIME_HEADERS,
   runtimeApiErrors,
 } from '../lambda/protocol.js'
-import { BodyTooLargeError, header, readBody, sendJson } from './http-util.js'
+import { BodyTooLargeError, dropStalledBody, header, readBody, sendJson } from './http-util.js'
 import type { LogStore } from './log-store.js'
 import { signalGroup, watchMemory } from './process-tree.js'
 import { LAMBDA_PATH, type RuntimeSpec } from './runtimes.js'
@@ -107,7 +107,11 @@ export class Sandbox {
   private logFd = -1
   private logOffset = 0
   private partialLine = ''
-  private pendingNext?: http.ServerResponse
+  /**
+   * GET /next requests the runtime has open, oldest first. Usually one; a runtime that asks several times at once
+   * (two poller loops, say) has more, and each event goes to the oldest (see onNext).
+   */
+  private readonly heldNext: http.ServerResponse[] = []
   private peakRss = 0
   private stopWatch?: () => void
   private drainTimer?: NodeJS.Timeout
@@ -252,11 +256,9 @@ export class Sandbox {
     active.deadlineMs = Date.now() + this.fn.timeoutS * 1000
     active.timer = setTimeout(() => this.onTimeout(), this.fn.timeoutS * 1000)
     active.started = performance.now()
-    if (this.pendingNext) {
-      const res = this.pendingNext
-      this.pendingNext = undefined
-      this.deliver(res, active)
-    }
+    const res = this.heldNext.shift()
+    // Without an open /next (the runtime closed it), the event goes to the runtime's next /next (onNext).
+    if (res) this.deliver(res, active)
     // Thawed last: the event is already in the runtime's socket, so its threads wake once and find it (thawing
     // first woke them for SIGCONT and then again for the event). Its earlier output was drained while it was stopped.
     if (thaw) signalGroup(this.pgid, 'SIGCONT')
@@ -276,6 +278,7 @@ export class Sandbox {
     if (inv.clientContext) headers[RUNTIME_HEADERS.clientContext] = inv.clientContext
     if (inv.cognitoIdentity) headers[RUNTIME_HEADERS.cognitoIdentity] = inv.cognitoIdentity
     active.started = performance.now()
+    active.delivered = true
     res.writeHead(200, headers)
     res.end(inv.payload)
   }
@@ -372,6 +375,8 @@ export class Sandbox {
 
   private startRuntimeApi(): Promise<void> {
     const server = http.createServer((req, res) => {
+      // Answered before its body is in (404, 405, a 413): a body that stalls must not hold the connection.
+      res.once('finish', () => dropStalledBody(req))
       this.handleRuntimeApi(req, res).catch((e: unknown) => {
         sendJson(res, 500, { errorMessage: 'Internal Server Error', errorType: 'InternalServerError' })
         if (process.env.CONFORMANCE_LOG_LEVEL === 'debug') console.error('runtime API error', e)
@@ -379,6 +384,14 @@ export class Sandbox {
     })
     server.keepAliveTimeout = 0
     server.requestTimeout = 0
+    // CONNECT bypasses the request handler; unanswered, Node would just drop the socket. An unknown route (LB §1.1).
+    server.on('connect', (_req, socket: import('node:stream').Duplex) => {
+      socket.on('error', () => {})
+      // Handed over paused: read on so the peer's close ends it (else it stays half-open and server.close() waits).
+      socket.resume()
+      setTimeout(() => socket.destroy(), 2000).unref()
+      socket.end('HTTP/1.1 404 Not Found\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: 19\r\nconnection: close\r\n\r\n404 page not found\n')
+    })
     this.server = server
     return new Promise((resolve) =>
       server.listen(0, '127.0.0.1', () => {
@@ -389,14 +402,20 @@ export class Sandbox {
   }
 
   private async handleRuntimeApi(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://runtime')
+    // A request target that is no URL path (`*`, absolute-form junk) and a malformed %-escape in the request id are
+    // a 404 and an unknown id (400), not the 500 a throwing URL or decodeURIComponent made of them.
+    let p: string
+    try {
+      p = (req.url ?? '/').startsWith('/') ? new URL(`http://runtime${req.url ?? '/'}`).pathname : ''
+    } catch {
+      p = ''
+    }
     const prefix = `/${RUNTIME_API_VERSION}/runtime/`
-    const p = url.pathname
     const route = !p.startsWith(prefix) ? null
       : p === `${prefix}invocation/next` ? { kind: 'next' as const, method: 'GET' }
       : p === `${prefix}init/error` ? { kind: 'init-error' as const, method: 'POST' }
       : /^invocation\/[^/]+\/(response|error)$/.test(p.slice(prefix.length))
-        ? { kind: p.endsWith('/response') ? ('response' as const) : ('error' as const), method: 'POST', id: decodeURIComponent(p.slice(prefix.length).split('/')[1] ?? '') }
+        ? { kind: p.endsWith('/response') ? ('response' as const) : ('error' as const), method: 'POST', id: safeDecode(p.slice(prefix.length).split('/')[1] ?? '') }
         : null
     if (!route) {
       res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('404 page not found\n')
@@ -418,10 +437,16 @@ export class Sandbox {
     }
   }
 
+  /**
+   * GET /next. Several may be open at once (a runtime with two poller loops, say): each is held, and each event goes
+   * to the oldest (runtimeFaults.concurrentNext in protocol.ts, from RAPID's source). Before, the second got 403
+   * (Ready→Ready while idle, Invoke→Ready once a cold start's event had gone out to the first, in the same turn),
+   * so the outcome depended on timing, and a runtime that exits on a 403, as aws-lambda-go does, took its invoke
+   * down with it.
+   */
   private onNext(res: http.ServerResponse): void {
-    if (this.pendingNext) {
-      const e = runtimeApiErrors.invalidStateTransition('Ready', 'Ready')
-      sendJson(res, e.status, e.body)
+    if (this.state === 'dead') {
+      res.destroy()
       return
     }
     if (this.state === 'initializing') {
@@ -436,31 +461,47 @@ export class Sandbox {
       return
     }
     if (this.state === 'busy') {
-      // Asking for the next event without answering this one.
-      const e = runtimeApiErrors.invalidStateTransition('Invoke', 'Ready')
-      sendJson(res, e.status, e.body)
+      const a = this.current
+      // The event is still here when the runtime had closed its /next before the invoke came: this one gets it
+      // (before, it got 403 and the event was never delivered: a timeout).
+      if (a && !a.delivered) this.deliver(res, a)
+      // Asking again while the event is out: held for the next event, like a second /next at once, so the event
+      // goes out once (RAPID would send the running event again; runtimeFaults.nextWhileRunning).
+      else this.holdNext(res)
       return
     }
     this.holdNext(res)
-    if (this.state === 'post') {
-      this.state = 'idle'
-      const a = this.current
-      this.finish(a?.errorType && a.errorReport ? { status: 'error', errorType: a.errorType } : {})
-      if (this.opts.onIdle?.(this)) {
-        // Handed straight to a waiting invoke (in this turn's microtasks): SIGSTOP now and SIGCONT a moment later
-        // would cost two group signals and a wake-up of every runtime thread for nothing. If that invoke took
-        // another environment after all, freeze as usual once the microtasks have run.
-        setImmediate(() => this.freeze())
-      } else {
-        this.freeze()
-      }
+    if (this.state === 'post') this.ready()
+  }
+
+  /** The invoke is answered and the runtime has a /next open: END/REPORT, then idle (frozen, or straight to a waiting invoke). */
+  private ready(): void {
+    this.state = 'idle'
+    const a = this.current
+    this.finish(a?.errorType && a.errorReport ? { status: 'error', errorType: a.errorType } : {})
+    if (this.opts.onIdle?.(this)) {
+      // Handed straight to a waiting invoke (in this turn's microtasks): SIGSTOP now and SIGCONT a moment later
+      // would cost two group signals and a wake-up of every runtime thread for nothing. If that invoke took
+      // another environment after all, freeze as usual once the microtasks have run.
+      setImmediate(() => this.freeze())
+    } else {
+      this.freeze()
     }
   }
 
+  /**
+   * A runtime that answers while it still has a /next open (held while its event was out) is already waiting for
+   * the next event; without this the environment stayed answered-but-busy for good, since that /next had come.
+   */
+  private readyIfWaiting(): void {
+    if (this.state === 'post' && this.heldNext.length > 0) this.ready()
+  }
+
   private holdNext(res: http.ServerResponse): void {
-    this.pendingNext = res
+    this.heldNext.push(res)
     res.on('close', () => {
-      if (this.pendingNext === res) this.pendingNext = undefined
+      const i = this.heldNext.indexOf(res)
+      if (i >= 0) this.heldNext.splice(i, 1)
     })
   }
 
@@ -517,6 +558,12 @@ export class Sandbox {
         sendJson(res, t.status, t.body)
         return
       }
+      // RAPID reads the whole body before it answers 413 (rapidcore/server.go sendResponseUnsafe, io.ReadAll), so
+      // the runtime gets to read the 413. readBody rejects as soon as the limit is passed; answering then made a
+      // runtime whose request says `Connection: close` (Node's http without an agent) get EPIPE instead, since Node
+      // closes such a connection once its answer is sent, with the rest of the body unread. readBody drains a
+      // bounded amount after the limit, so this waits at most that long.
+      await requestDone(req)
       body = Buffer.alloc(0)
       tooLarge = true
     }
@@ -543,6 +590,7 @@ export class Sandbox {
       a.answeredWith = 'InvocationResponse'
       a.errorReport = true
       this.respond({ ok: false, body: json(platformErrors.responseTooLarge()), errorType: 'Function.ResponseSizeTooLarge' })
+      this.readyIfWaiting()
       return
     }
     if (kind === 'response') {
@@ -554,6 +602,7 @@ export class Sandbox {
       const payload = body.length > 0 ? body : json({ errorMessage: 'Unknown application error occurred', errorType })
       this.respond({ ok: false, body: payload, errorType })
     }
+    this.readyIfWaiting()
     // The caller's answer goes out first (in this turn's microtasks), the runtime's 202 right after: the caller
     // waits for its answer, while the runtime only needs the 202 before it asks for the next event.
     setImmediate(() => sendJson(res, 202, { status: 'OK' }))
@@ -615,8 +664,7 @@ export class Sandbox {
     this.stopWatching()
     if (this.current) clearTimeout(this.current.timer)
     this.kill()
-    this.pendingNext?.destroy()
-    this.pendingNext = undefined
+    for (const res of this.heldNext.splice(0)) res.destroy()
     if (this.child && !this.exited && this.child.exitCode === null && this.child.signalCode === null) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, 2000)
@@ -643,6 +691,8 @@ class ActiveInvoke {
   started = performance.now()
   deadlineMs = 0
   timer?: NodeJS.Timeout
+  /** Whether the event went out on a /next. */
+  delivered = false
   answered = false
   answeredWith?: string
   durationMs?: number
@@ -656,7 +706,23 @@ class ActiveInvoke {
   constructor(readonly inv: Invocation) {}
 }
 
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s)
+  } catch {
+    return s
+  }
+}
 
 function json(v: unknown): Buffer {
   return Buffer.from(JSON.stringify(v))
+}
+
+/** Resolves once a request's body has ended or its connection is gone. */
+function requestDone(req: http.IncomingMessage): Promise<void> {
+  return new Promise((resolve) => {
+    if (req.complete || req.destroyed) return resolve()
+    req.once('end', () => resolve())
+    req.once('close', () => resolve())
+  })
 }

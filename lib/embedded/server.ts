@@ -6,6 +6,7 @@ import crypto from 'node:crypto'
 import fs from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { Duplex } from 'node:stream'
 import {
   ASYNC_REQUEST_LIMIT,
   apiErrors,
@@ -20,7 +21,7 @@ import {
 } from '../lambda/protocol.js'
 import { ApiException, type CreateFunctionInput, functionConfiguration, FunctionRegistry } from './functions.js'
 import type { EventSourceMappingInput, EventSourceMappings } from './esm/mappings.js'
-import { BodyTooLargeError, header, readBody, sendApiError, sendJson, TruncatedBodyError } from './http-util.js'
+import { BodyTooLargeError, dropStalledBody, header, readBody, sendApiError, sendJson, TruncatedBodyError } from './http-util.js'
 import { LogStore } from './log-store.js'
 import { addPermission, type AddPermissionInput, getPolicy, removePermission } from './policy.js'
 import { ThrottledError } from './pool.js'
@@ -51,6 +52,8 @@ export interface ServerOptions {
 const API = '/2015-03-31/functions'
 const ESM_API = '/2015-03-31/event-source-mappings'
 const proxyAgent = new http.Agent({ keepAlive: true })
+/** What the SNS tap buffers of a request (SNS messages are at most 256 KB). */
+const SNS_TAP_LIMIT = 4 * 1024 * 1024
 /** Hop-by-hop headers (RFC 9110 §7.6.1) are not forwarded. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer'])
 
@@ -63,6 +66,21 @@ export class LambdaApiServer {
   listen(port = 0): Promise<string> {
     const server = http.createServer((req, res) => void this.handle(req, res))
     server.requestTimeout = 0
+    // CONNECT never reaches the request handler, and without a listener Node drops the socket unanswered: answer it
+    // as any other unknown operation.
+    server.on('connect', (req: http.IncomingMessage, socket: Duplex) => {
+      socket.on('error', () => {})
+      // Node hands the socket over paused: read (and drop) what comes, so the peer's close is seen and the socket
+      // ends; a paused one stayed half-open for good and kept server.close() from ever finishing.
+      socket.resume()
+      setTimeout(() => socket.destroy(), 2000).unref()
+      const e = apiErrors.unsupportedOperation('CONNECT', req.url ?? '')
+      const body = JSON.stringify(e.body)
+      socket.end(
+        `HTTP/1.1 ${e.status} ${http.STATUS_CODES[e.status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+          `x-amzn-errortype: ${e.code}\r\nx-amzn-requestid: ${crypto.randomUUID()}\r\nconnection: close\r\n\r\n${body}`,
+      )
+    })
     this.server = server
     return new Promise((resolve, reject) => {
       server.once('error', reject)
@@ -80,6 +98,8 @@ export class LambdaApiServer {
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const requestId = crypto.randomUUID()
+    // Answered before the body is in (a 404 for an unknown function, a 413): a stalled body must not hold the socket.
+    res.once('finish', () => dropStalledBody(req))
     try {
       const target = req.headers['x-amz-target']
       const services = this.o.servicesEndpoint
@@ -98,7 +118,7 @@ export class LambdaApiServer {
         const bridge = this.o.snsBridge
         if (bridge && req.method === 'POST' && target === undefined && credentialScope(req)?.service === 'sns') {
           // Buffered (SNS requests are small) so the bridge can read the message once moto has accepted it.
-          const body = await readBody(req, 4 * 1024 * 1024)
+          const body = await readBody(req, SNS_TAP_LIMIT)
           return this.forward(services, req, res, requestId, {
             body,
             onAnswer: (status, answer) => {
@@ -112,6 +132,8 @@ export class LambdaApiServer {
     } catch (e) {
       if (e instanceof ApiException) return sendApiError(res, e.error, requestId)
       if (e instanceof TruncatedBodyError) return
+      // Only the SNS tap reads a body outside jsonBody/invoke; a 500 would blame the target for the client's size.
+      if (e instanceof BodyTooLargeError) return sendApiError(res, apiErrors.requestBodyTooLarge('Publish', SNS_TAP_LIMIT), requestId)
       this.o.onInternalError?.(e)
       sendApiError(res, apiErrors.service(`Internal error in the embedded target: ${(e as Error).message}`), requestId)
     }
@@ -125,7 +147,8 @@ export class LambdaApiServer {
    * Lambda, which cannot run code). Everything else, `X-Amz-Target` APIs included, goes to the services.
    */
   private isLambdaRequest(req: http.IncomingMessage, target: string | string[] | undefined): boolean {
-    const pathname = (req.url ?? '/').split('?')[0]!
+    // The path as lambdaApi routes it (dot segments resolved), so both agree on what is Lambda's.
+    const pathname = requestUrl(req)?.pathname ?? (req.url ?? '/').split('?')[0]!
     if (pathname === API || pathname.startsWith(`${API}/`) || pathname === ESM_API || pathname.startsWith(`${ESM_API}/`) || pathname.startsWith('/_embedded/')) return true
     if (target !== undefined) return false
     const auth = header(req, 'authorization') ?? ''
@@ -195,9 +218,13 @@ export class LambdaApiServer {
   // ------------------------------------------------------------------ Lambda API
 
   private async lambdaApi(req: http.IncomingMessage, res: http.ServerResponse, requestId: string): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://x')
-    const parts = url.pathname.startsWith(API) ? url.pathname.slice(API.length).split('/').filter(Boolean).map(decodeURIComponent) : null
     const method = req.method ?? 'GET'
+    const url = requestUrl(req)
+    if (!url) {
+      req.resume()
+      throw new ApiException(apiErrors.unsupportedOperation(method, req.url ?? ''))
+    }
+    const parts = url.pathname.startsWith(API) ? url.pathname.slice(API.length).split('/').filter(Boolean).map(decodeSegment) : null
     if (this.o.eventSourceMappings && (url.pathname === ESM_API || url.pathname.startsWith(`${ESM_API}/`))) {
       return this.eventSourceMappingApi(this.o.eventSourceMappings, url, method, req, res, requestId)
     }
@@ -205,7 +232,7 @@ export class LambdaApiServer {
     const ok = (status: number, body: unknown): void => sendJson(res, status, body, { 'x-amzn-requestid': requestId })
     if (parts && parts.length === 0) {
       if (method === 'POST') {
-        const fn = await reg.create(await jsonBody<CreateFunctionInput>(req, CODE_REQUEST_LIMIT, 'CreateFunction'))
+        const fn = await reg.create(await jsonBody<CreateFunctionInput>(req, CODE_REQUEST_LIMIT, 'CreateFunction', apiErrors.zippedTooLarge()))
         return ok(201, functionConfiguration(fn, this.o.region))
       }
       if (method === 'GET') return ok(200, this.listFunctions(url))
@@ -231,7 +258,7 @@ export class LambdaApiServer {
         return ok(200, functionConfiguration(reg.updateConfiguration(name, await jsonBody<CreateFunctionInput>(req, 1_000_000, 'UpdateFunctionConfiguration')), this.o.region))
       }
       if (sub === 'code' && method === 'PUT') {
-        const fn = await reg.updateCode(name, await jsonBody<{ ZipFile?: string }>(req, CODE_REQUEST_LIMIT, 'UpdateFunctionCode'))
+        const fn = await reg.updateCode(name, await jsonBody<{ ZipFile?: string }>(req, CODE_REQUEST_LIMIT, 'UpdateFunctionCode', apiErrors.zippedTooLarge()))
         return ok(200, functionConfiguration(fn, this.o.region))
       }
       if (sub === 'invocations' && method === 'POST') return this.invoke(name, url, req, res, requestId)
@@ -246,7 +273,7 @@ export class LambdaApiServer {
       res.writeHead(204, { 'x-amzn-requestid': requestId }).end()
       return
     } else if (url.pathname.startsWith('/_embedded/code/') && method === 'GET') {
-      const fn = reg.get(decodeURIComponent(url.pathname.slice('/_embedded/code/'.length).replace(/\.zip$/, '')))
+      const fn = reg.get(decodeSegment(url.pathname.slice('/_embedded/code/'.length).replace(/\.zip$/, '')))
       const data = fs.readFileSync(fn.zipPath)
       res.writeHead(200, { 'content-type': 'application/zip', 'content-length': String(data.length) }).end(data)
       return
@@ -258,7 +285,7 @@ export class LambdaApiServer {
   /** Create/Get/List/Update/DeleteEventSourceMapping (restJson1, as @aws-sdk/client-lambda sends them). */
   private async eventSourceMappingApi(esm: EventSourceMappings, url: URL, method: string, req: http.IncomingMessage, res: http.ServerResponse, requestId: string): Promise<void> {
     const ok = (status: number, body: unknown): void => sendJson(res, status, body, { 'x-amzn-requestid': requestId })
-    const rest = url.pathname.slice(ESM_API.length).split('/').filter(Boolean).map(decodeURIComponent)
+    const rest = url.pathname.slice(ESM_API.length).split('/').filter(Boolean).map(decodeSegment)
     if (rest.length === 0 && method === 'POST') return ok(202, esm.create(await jsonBody<EventSourceMappingInput>(req, 1_000_000, 'CreateEventSourceMapping')))
     if (rest.length === 0 && method === 'GET') {
       const q = url.searchParams
@@ -386,19 +413,45 @@ export class LambdaApiServer {
   }
 }
 
-async function jsonBody<T>(req: http.IncomingMessage, limit: number, operation: string): Promise<T> {
+async function jsonBody<T>(req: http.IncomingMessage, limit: number, operation: string, tooLarge = apiErrors.requestBodyTooLarge(operation, limit)): Promise<T> {
   let raw: Buffer
   try {
     raw = await readBody(req, limit)
   } catch (e) {
-    if (e instanceof BodyTooLargeError) throw new ApiException(apiErrors.requestBodyTooLarge(operation, limit))
+    if (e instanceof BodyTooLargeError) throw new ApiException(tooLarge)
     throw e
   }
   if (raw.length === 0) return {} as T
+  let v: unknown
   try {
-    return JSON.parse(raw.toString('utf8')) as T
+    v = JSON.parse(raw.toString('utf8'))
   } catch (e) {
-    throw new ApiException({ status: 400, code: 'SerializationException', body: { message: `Could not parse request body: ${(e as Error).message}` } })
+    throw new ApiException(apiErrors.serialization(`Could not parse request body: ${(e as Error).message}`))
+  }
+  // The operations read members of an object; `null`, `5` or `[]` crashed them (TypeError → 500) before.
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ApiException(apiErrors.serialization(`Could not parse request body: expected a JSON object, got ${v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v}`))
+  return v as T
+}
+
+/**
+ * The request target as a URL: origin-form (`/path`, `//path` kept as a path, not a host) or absolute-form; null
+ * when it is neither (`*`, junk), which is then an unknown operation. Before, `new URL` threw on such targets: 500.
+ */
+function requestUrl(req: http.IncomingMessage): URL | null {
+  const raw = req.url ?? '/'
+  try {
+    return raw.startsWith('/') ? new URL(`http://x${raw}`) : new URL(raw)
+  } catch {
+    return null
+  }
+}
+
+/** A percent-decoded path segment; a malformed escape (`%zz`, a cut UTF-8 sequence) stays as sent, so the name check refuses it (before: URIError → 500). */
+function decodeSegment(s: string): string {
+  try {
+    return decodeURIComponent(s)
+  } catch {
+    return s
   }
 }
 

@@ -1,6 +1,7 @@
 /** Deployment packages: safe extraction (AWS's limits and path rules) and deterministic packing. */
 import fs from 'node:fs'
 import path from 'node:path'
+import zlib from 'node:zlib'
 import yauzl from 'yauzl'
 import yazl from 'yazl'
 import { UNZIPPED_CODE_LIMIT } from '../lambda/protocol.js'
@@ -13,8 +14,24 @@ const S_IFMT = 0o170000
 const S_IFLNK = 0o120000
 const S_IFDIR = 0o040000
 
-/** Extracts `zip` into `dest` (created), rejecting entries that would land outside it. Returns total bytes. */
+/**
+ * Extracts `zip` into `dest` (created), rejecting entries that would land outside it. Returns total bytes.
+ *
+ * The unzipped size is bounded twice: the sizes the central directory declares are summed before anything is
+ * written (a bomb that admits its size costs nothing), and the bytes that really inflate are counted while they
+ * are written (headers are never trusted alone). Entries are streamed to disk, so memory stays at a chunk, and each
+ * one's CRC-32 is checked. Before, every entry was inflated into memory whole (a 250 MB entry took 250 MB), the
+ * limit was checked against the declared sizes only, a CRC mismatch was accepted, and file-system errors that a
+ * package can provoke (a name too long, a file where a directory is needed, a NUL in a name) were 500s.
+ */
 export async function extractZip(zip: Buffer, dest: string, limit = UNZIPPED_CODE_LIMIT): Promise<number> {
+  let declared = 0
+  for (const e of await listZip(zip).catch((err: Error) => {
+    throw err instanceof ZipError ? err : new ZipError(err.message)
+  })) {
+    declared += e.size
+    if (declared > limit) throw new ZipError(`unzipped size exceeds ${limit} bytes (declared by the central directory)`)
+  }
   const zf = await new Promise<yauzl.ZipFile>((resolve, reject) =>
     yauzl.fromBuffer(zip, { lazyEntries: true, validateEntrySizes: true }, (err, z) => (err || !z ? reject(new ZipError(err?.message ?? 'not a zip')) : resolve(z))),
   )
@@ -33,6 +50,11 @@ export async function extractZip(zip: Buffer, dest: string, limit = UNZIPPED_COD
   }
   const links: string[] = []
   let total = 0
+  /** Counts inflated bytes against the limit as they arrive. */
+  const count = (n: number): void => {
+    total += n
+    if (total > limit) throw new ZipError(`unzipped size exceeds ${limit} bytes`)
+  }
   try {
     await new Promise<void>((resolve, reject) => {
       zf.on('error', (e: Error) => reject(new ZipError(e.message)))
@@ -40,34 +62,36 @@ export async function extractZip(zip: Buffer, dest: string, limit = UNZIPPED_COD
       zf.on('entry', (entry: yauzl.Entry) => {
         void (async () => {
           const name = entry.fileName
+          if (name.includes('\0')) throw new ZipError(`entry name ${JSON.stringify(name)} contains a NUL byte`)
           const target = path.resolve(root, name)
           if (path.isAbsolute(name) || name.split(/[\\/]/).includes('..') || !inside(target) || !realParentInside(target)) {
             throw new ZipError(`entry "${name}" would be written outside the package`)
           }
-          total += entry.uncompressedSize
-          if (total > limit) throw new ZipError(`unzipped size exceeds ${limit} bytes`)
           const mode = (entry.externalFileAttributes >>> 16) & 0xffff
           if (name.endsWith('/') || (mode & S_IFMT) === S_IFDIR) {
             fs.mkdirSync(target, { recursive: true })
             zf.readEntry()
             return
           }
-          const data = await readEntry(zf, entry)
           fs.mkdirSync(path.dirname(target), { recursive: true })
           if ((mode & S_IFMT) === S_IFLNK) {
+            // A link target is a path: PATH_MAX bounds it, whatever the entry claims.
+            const data = await readEntry(zf, entry, LINK_TARGET_MAX)
+            count(data.length)
+            if (zlib.crc32(data) !== entry.crc32) throw new ZipError(`CRC-32 mismatch in "${name}"`)
             const linkTarget = data.toString('utf8')
             const resolved = path.resolve(path.dirname(target), linkTarget)
-            if (path.isAbsolute(linkTarget) || (resolved !== root && !resolved.startsWith(root + path.sep))) {
+            if (linkTarget.includes('\0') || path.isAbsolute(linkTarget) || (resolved !== root && !resolved.startsWith(root + path.sep))) {
               throw new ZipError(`symlink "${name}" points outside the package`)
             }
             fs.symlinkSync(linkTarget, target)
             links.push(target)
           } else {
             // Keep the permission bits the zip records (bootstrap must stay executable); default 0644.
-            fs.writeFileSync(target, data, { mode: mode & 0o777 || 0o644 })
+            await writeEntry(zf, entry, target, mode & 0o777 || 0o644, count)
           }
           zf.readEntry()
-        })().catch(reject)
+        })().catch((e: unknown) => reject(asZipError(e)))
       })
       zf.readEntry()
     })
@@ -87,12 +111,73 @@ export async function extractZip(zip: Buffer, dest: string, limit = UNZIPPED_COD
   return total
 }
 
-function readEntry(zf: yauzl.ZipFile, entry: yauzl.Entry): Promise<Buffer> {
+/** PATH_MAX on Linux: no symlink target is longer. */
+const LINK_TARGET_MAX = 4096
+
+/** What a package can make the file system refuse (ENAMETOOLONG, ENOTDIR, EISDIR, EEXIST, ELOOP, …) is the package's fault. */
+function asZipError(e: unknown): Error {
+  if (e instanceof ZipError) return e
+  const code = (e as NodeJS.ErrnoException | undefined)?.code
+  if (typeof code === 'string' && (/^E[A-Z]+$/.test(code) || code === 'ERR_INVALID_ARG_VALUE')) return new ZipError((e as Error).message)
+  return e as Error
+}
+
+/** Streams one entry into `target`, counting inflated bytes (`count` throws past the limit) and checking its CRC-32. */
+function writeEntry(zf: yauzl.ZipFile, entry: yauzl.Entry, target: string, mode: number, count: (n: number) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    zf.openReadStream(entry, (err, stream) => {
+      if (err || !stream) return reject(new ZipError(err?.message ?? 'unreadable entry'))
+      const out = fs.createWriteStream(target, { mode })
+      let crc = 0
+      let failed = false
+      const fail = (e: unknown): void => {
+        if (failed) return
+        failed = true
+        stream.destroy()
+        out.destroy()
+        reject(asZipError(e))
+      }
+      stream.on('data', (c: Buffer) => {
+        try {
+          count(c.length)
+        } catch (e) {
+          return fail(e)
+        }
+        crc = zlib.crc32(c, crc)
+        if (!out.write(c)) {
+          stream.pause()
+          out.once('drain', () => stream.resume())
+        }
+      })
+      stream.on('error', (e) => fail(new ZipError(e.message)))
+      stream.on('end', () => {
+        if (crc !== entry.crc32) return fail(new ZipError(`CRC-32 mismatch in "${entry.fileName}"`))
+        out.end()
+      })
+      out.on('error', fail)
+      // 'close', not 'finish': the file descriptor is released before the next entry opens one.
+      out.on('close', () => {
+        if (!failed) resolve()
+      })
+    })
+  })
+}
+
+function readEntry(zf: yauzl.ZipFile, entry: yauzl.Entry, max = Infinity): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     zf.openReadStream(entry, (err, stream) => {
       if (err || !stream) return reject(new ZipError(err?.message ?? 'unreadable entry'))
       const chunks: Buffer[] = []
-      stream.on('data', (c: Buffer) => chunks.push(c))
+      let size = 0
+      stream.on('data', (c: Buffer) => {
+        size += c.length
+        if (size > max) {
+          stream.destroy()
+          reject(new ZipError(`entry "${entry.fileName}" is larger than ${max} bytes`))
+          return
+        }
+        chunks.push(c)
+      })
       stream.on('error', (e) => reject(new ZipError(e.message)))
       stream.on('end', () => resolve(Buffer.concat(chunks)))
     })

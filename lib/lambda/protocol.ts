@@ -71,6 +71,50 @@ export function classifyRuntimeErrorType(header: string | undefined): string {
   return header.startsWith('Function.') ? 'Function.Unknown' : 'Runtime.Unknown'
 }
 
+/**
+ * Runtimes that misbehave inside their sandbox, beyond the single-request codes above. AWS documents the outcomes
+ * of exits, kills and timeouts (LB §3.1, §4); it does not document the Runtime API sequences below, so they follow
+ * RAPID, the Runtime API code AWS ships in the RIE (LB §1.4; RIE commit 4fa2157, `internal/lambda/`). source-code.
+ */
+export const runtimeFaults = {
+  /**
+   * Several GET /next open at once (two poller loops, say): every one is held; each event goes to exactly one of
+   * them, the oldest, and the others stay open for later events. RAPID: each /next waits in `Ready()` on the
+   * runtime's condition variable (`core/states.go`, `RuntimeStartedState`/`RuntimeReadyState.Ready` →
+   * `ManagedThread.SuspendUnsafe`), an invoke releases it once (`rapid/handlers.go`, `runtime.Release()`), and Go's
+   * `sync.Cond.Signal` wakes waiters in the order they began to wait (`runtime/sema.go`, `notifyListNotifyOne`).
+   */
+  concurrentNext: { eachEventGoesTo: 'oldest-open-next', othersStayOpen: true },
+  /**
+   * GET /next while the invoke's event is out and not answered. RAPID answers 200 with that same event again
+   * (`RuntimeRunningState.Ready` returns nil; `rapi/router_test.go` `TestInvokeNextTwice`). The embedded target
+   * departs: it holds the request for the next event, as in `concurrentNext`, so an event goes out once. On the
+   * embedded target a cold start's event goes out in the same turn as the runtime's first /next, so a second
+   * /next sent at the same moment lands here, where on AWS it would almost always still find the runtime Ready.
+   */
+  nextWhileRunning: { rapid: 'same-event-again', embedded: 'held-for-next-event' },
+  /**
+   * After its 413 (above) the runtime may go on: the invoke is over (Function.ResponseSizeTooLarge, LB §3.1), an
+   * `/error` for the same id gets 403 InvalidStateTransition, and /next gets the next event in the same environment.
+   * RAPID moves the runtime to ResponseSent when it answers 413 (`rapi/handler/invocationresponse.go`,
+   * `ErrorResponseTooLarge` branch → `runtime.ResponseSent()`), from which /next is allowed
+   * (`RuntimeResponseSentState.Ready`). LB §9 #7 (next invoke cold) concerns aws-lambda-go, which exits on the 413.
+   */
+  afterOversizedResponse: { errorAfterwards: 403, nextEnvironment: 'same' },
+  /**
+   * Killed (or exited) after /response got its 202: the caller keeps the posted answer (LB §1.1), and the next
+   * invoke starts a new environment (LB §4 "Exit / crash / OOM").
+   */
+  exitAfterAnswer: { callerGets: 'posted-answer', nextEnvironment: 'new' },
+  /**
+   * Killed while posting /response, part of the body sent: the part is never the caller's answer. RAPID's buffered
+   * path reads the whole body before it answers (`rapidcore/server.go` `sendResponseUnsafe`, `io.ReadAll`), so the
+   * failed read leaves the invoke open and the exit ends it: Runtime.ExitError, as for any exit during an invoke
+   * (LB §3.1). (AWS's streaming path can report `Runtime.TruncatedResponse`, `fatalerror/fatalerror.go`; unconfirmed.)
+   */
+  killedWhilePosting: { errorType: 'Runtime.ExitError', nextEnvironment: 'new' },
+} as const
+
 // ---------------------------------------------------------------- function errors the platform generates (LB §3.1)
 export interface FunctionErrorPayload {
   errorType?: string
@@ -201,13 +245,103 @@ export const apiErrors = {
   unsupportedOperation: (method: string, path: string): ApiError =>
     userError(404, 'UnknownOperationException', `The embedded target does not implement ${method} ${path}`),
   service: (message: string): ApiError => ({ status: 500, code: 'ServiceException', body: { Type: 'Service', Message: message } }),
+
+  // ------------------------------------------------ bad input (LS = localstack tests/aws/services/lambda_/test_lambda_api.snapshot.json)
+  /**
+   * Several constraint failures in one ValidationException, as Coral words them: `2 validation errors detected: A; B`
+   * (LS `TestLambdaFunction::test_function_name_and_qualifier_validation[full_arn_and_qualifier_too_long_and_invalid_region-*]`,
+   * recorded 2025-11: qualifier first, then functionName).
+   */
+  validations: (errors: readonly ValidationFailure[]): ApiError => ({
+    status: 400,
+    code: 'ValidationException',
+    body: { message: validationMessage(errors) },
+  }),
+  /**
+   * CreateFunction with a bare name over 64 characters: the validation wording, but as InvalidParameterValueException
+   * (LS `test_function_arns` "long_function_name_exc" and `…[function_name_too_long-create_function]`, recorded 2025-11).
+   * GetFunction, Invoke and DeleteFunction answer such a name with 404 Function not found instead (same recordings).
+   */
+  functionNameTooLong: (value: string): ApiError =>
+    userError(400, 'InvalidParameterValueException', validationMessage([{ value, field: 'functionName', constraint: `Member must have length less than or equal to ${FUNCTION_NAME_MAX_LENGTH}` }])),
+  /** A full ARN naming another region (LS `test_get_function_wrong_region[*]`, `test_function_arns`, recorded 2025-11). */
+  regionNotReachable: (arnRegion: string, region: string): ApiError => ({
+    status: 404,
+    code: 'ResourceNotFoundException',
+    body: { Type: 'User', Message: `Functions from '${arnRegion}' are not reachable in this region ('${region}')` },
+  }),
+  /**
+   * A full or partial ARN naming another account: 403 AccessDeniedException (LS `test_function_arns`
+   * "function_arn_other_account_exc", recorded 2025-11, for CreateFunction; AWS sent no message there). The target
+   * has one account and no cross-account policies, so every operation answers so; the message is the kit's.
+   */
+  accessDenied: (message: string): ApiError => ({ status: 403, code: 'AccessDeniedException', body: { Message: message } }),
+  /** An ARN with a qualifier plus a different Qualifier parameter (LS `…[latest_version_with_additional_qualifier-*]`, recorded 2025-11). */
+  qualifierMismatch: (): ApiError => userError(400, 'InvalidParameterValueException', 'The derived qualifier from the function name does not match the specified qualifier.'),
+  /** A Runtime outside the enum, any case (LS `test_create_lambda_exceptions` "invalid_runtime_exc", "uppercase_runtime_exc", recorded 2026-01). */
+  invalidRuntime: (value: string): ApiError =>
+    userError(400, 'InvalidParameterValueException', `Value ${value} at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [${CREATABLE_RUNTIMES.join(', ')}] or be a valid ARN`),
+  /** LS `test_create_lambda_exceptions` "invalid_zip_exc" (recorded 2026-01). The target may append its reason in parentheses. */
+  invalidZip: (): ApiError => userError(400, 'InvalidParameterValueException', 'Could not unzip uploaded file. Please check your file, then try to upload again.'),
+  /** LS `test_oversized_unzipped_lambda` (recorded 2025-11). */
+  unzippedTooLarge: (): ApiError => userError(400, 'InvalidParameterValueException', `Unzipped size must be smaller than ${UNZIPPED_CODE_LIMIT} bytes`),
+  /** A code upload over the limit (LS `test_oversized_zipped_create_lambda`, recorded 2025-11: code and message only, no `Type`). */
+  zippedTooLarge: (): ApiError => ({ status: 413, code: 'RequestEntityTooLargeException', body: { message: `Zipped size must be smaller than ${ZIPPED_CODE_LIMIT} bytes` } }),
+  /**
+   * A body that is not a JSON object, or a member of the wrong JSON type. The code is what AWS's JSON protocols send
+   * for an unreadable request; the message is the kit's (unconfirmed for Lambda).
+   */
+  serialization: (message: string): ApiError => ({ status: 400, code: 'SerializationException', body: { message } }),
 } as const
+
+/** One failed constraint of a request member, as a ValidationException names it. */
+export interface ValidationFailure {
+  value: string
+  field: string
+  constraint: string
+}
+
+const validationMessage = (errors: readonly ValidationFailure[]): string =>
+  `${errors.length} validation error${errors.length === 1 ? '' : 's'} detected: ` +
+  errors.map((e) => `Value '${e.value}' at '${e.field}' failed to satisfy constraint: ${e.constraint}`).join('; ')
 
 /** Function name pattern from the Lambda API model (name, partial ARN or full ARN, optional qualifier). */
 export const FUNCTION_NAME_PATTERN =
   /^(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_.]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?$/
 export const FUNCTION_NAME_CONSTRAINT = `Member must satisfy regular expression pattern: ${FUNCTION_NAME_PATTERN.source.slice(1, -1)}`
 export const ROLE_PATTERN = /^arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role\/?[a-zA-Z_0-9+=,.@\-_/]+$/
+
+// ---------------------------------------------------------------- bad input: names, qualifiers, handlers, runtimes, code
+/**
+ * CreateFunction's FunctionName pattern as AWS prints it (no `.` in the name, only `$LATEST` or an alias/version
+ * after it): LS `test_function_arns` "invalid_function_name_exc" and `test_function_name_and_qualifier_validation[*-create_function]`
+ * (recorded 2025-11). Other operations use FUNCTION_NAME_PATTERN.
+ */
+export const CREATE_FUNCTION_NAME_PATTERN =
+  /^(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?$/
+export const CREATE_FUNCTION_NAME_CONSTRAINT = `Member must satisfy regular expression pattern: ${CREATE_FUNCTION_NAME_PATTERN.source.slice(1, -1)}`
+/** A bare function name (CreateFunction; LS recordings above). */
+export const FUNCTION_NAME_MAX_LENGTH = 64
+/** CreateFunction's FunctionName as a full or partial ARN (model `FunctionName` max 140; LS `test_function_arns` "long_function_arn_exc"). */
+export const FUNCTION_ARN_MAX_LENGTH = 140
+/** FunctionName of GetFunction, Invoke, DeleteFunction (model `NamespacedFunctionName` max 256). */
+export const NAMESPACED_FUNCTION_NAME_MAX_LENGTH = 256
+/** Qualifier parameter as AWS prints its pattern (LS `…[invalid_characters_in_qualifier-*]`, `…[qualifier_too_long-*]`, recorded 2025-11). */
+export const QUALIFIER_PATTERN = /^(\$(LATEST(\.PUBLISHED)?)|[a-zA-Z0-9-_$]+)$/
+export const QUALIFIER_CONSTRAINT = 'Member must satisfy regular expression pattern: \\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9-_$]+'
+export const QUALIFIER_MAX_LENGTH = 128
+/** Handler: model shape `Handler` (max 128, pattern `[^\s]+`, matched whole as AWS matches FunctionName). */
+export const HANDLER_PATTERN = /^[^\s]+$/
+export const HANDLER_CONSTRAINT = 'Member must satisfy regular expression pattern: [^\\s]+'
+export const HANDLER_MAX_LENGTH = 128
+/** The runtimes AWS lists when it refuses a Runtime value, in its order (LS `test_create_lambda_exceptions`, recorded 2026-01-12). */
+export const CREATABLE_RUNTIMES = [
+  'nodejs20.x', 'python3.14', 'provided.al2023', 'python3.12', 'python3.13', 'nodejs24.x', 'nodejs22.x', 'java25', 'python3.10', 'python3.11',
+  'java21', 'ruby3.3', 'ruby3.4', 'ruby3.2', 'python3.8', 'python3.9', 'java17', 'nodejs16.x', 'dotnet10', 'dotnet8', 'java11', 'dotnet6',
+  'nodejs18.x', 'provided.al2', 'java8.al2',
+] as const
+/** Largest deployment package (zip) in a request (LS `test_oversized_zipped_create_lambda`, recorded 2025-11). */
+export const ZIPPED_CODE_LIMIT = 52_428_800
 
 // ---------------------------------------------------------------- log lines (LB §5)
 const ms2 = (ms: number): string => ms.toFixed(2)

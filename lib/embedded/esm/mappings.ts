@@ -360,9 +360,13 @@ export class EventSourceMappings {
       traceId: newTraceId(),
       log: [] as string[],
     }
+    // Removed once the invoke is over: the signal lives as long as the poller, and a listener per batch kept every
+    // batch's promise alive for that long (Node warned of 11 listeners within seconds under load).
+    let onAbort: (() => void) | undefined
     const stopped = new Promise<PollerInvokeResult>((resolve) => {
-      if (signal.aborted) resolve({ kind: 'stopped' })
-      signal.addEventListener('abort', () => resolve({ kind: 'stopped' }), { once: true })
+      onAbort = () => resolve({ kind: 'stopped' })
+      if (signal.aborted) onAbort()
+      else signal.addEventListener('abort', onAbort, { once: true })
     })
     const run = (async (): Promise<PollerInvokeResult> => {
       try {
@@ -374,7 +378,11 @@ export class EventSourceMappings {
         return { kind: 'unavailable', reason: (e as Error).message }
       }
     })()
-    return Promise.race([run, stopped])
+    try {
+      return await Promise.race([run, stopped])
+    } finally {
+      signal.removeEventListener('abort', onAbort!)
+    }
   }
 
   // ------------------------------------------------------------------ helpers
