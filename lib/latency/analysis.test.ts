@@ -3,18 +3,8 @@ import { summariseMetric, summariseSeries, SUMMARY_PERCENTILES } from './analysi
 import { decodeHistogram, encodeValuesMs, histogramPercentileMs } from './histogram.js'
 import type { LatencySeriesData } from './model.js'
 import { quantileCI } from './stats.js'
+import { seededRandom as seeded } from './seeded-random.js'
 
-/** Deterministic PRNG (mulberry32). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** A warm-like series: ~1 ms client round trips with an exponential tail, REPORT fields where a REPORT line came. */
 function series(n: number, seed = 1, withClock = false): LatencySeriesData {

@@ -2,18 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { estimateClock, MAX_DRIFT_PPM, ntpExchange, syntheticTruthAt } from './clock.js'
 import type { ClockExchanges } from './model.js'
 import { median } from './stats.js'
+import { seededRandom as seeded } from './seeded-random.js'
 
-/** Deterministic PRNG (mulberry32): the random delays are the same on every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** An exponential variate with the given mean. */
 function exponential(rand: () => number, meanMs: number): number {

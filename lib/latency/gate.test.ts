@@ -4,18 +4,8 @@ import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { gateAlpha, gateSeries, type GateSeries, NOISE_THRESHOLDS, noiseThresholdMs, readBaseline } from './gate.js'
 import type { Experiment } from './model.js'
+import { seededRandom as seeded } from './seeded-random.js'
 
-/** Deterministic PRNG (mulberry32). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** ~1 ms warm round trips: 0.8 ms floor plus an exponential tail of mean 0.3 ms, shifted by `shiftMs`. */
 function warmSamples(n: number, seed: number, shiftMs = 0): number[] {

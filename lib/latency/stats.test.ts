@@ -20,18 +20,8 @@ import {
   sd,
   sortedAscending,
 } from './stats.js'
+import { seededRandom as seeded } from './seeded-random.js'
 
-/** Deterministic PRNG (mulberry32) so that every random test sees the same numbers on every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 function expectRelativelyClose(actual: number, expected: number, tolerance: number): void {
   expect(Math.abs(actual - expected) / Math.abs(expected), `${actual} vs ${expected}`).toBeLessThanOrEqual(tolerance)
