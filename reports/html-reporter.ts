@@ -25,22 +25,9 @@ export interface RenderHtmlOptions {
   env?: NodeJS.ProcessEnv
 }
 
-const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g
+import { esc } from './escape.js'
 
-/**
- * Escapes text for HTML content and attribute values. URLs found in the data stay readable but are never
- * links, and `://` is written with character references so the file holds no literal `http(s)://`.
- */
-export function esc(value: unknown): string {
-  return String(value)
-    .replace(CONTROL, '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;')
-    .replace(/:\/\//g, ':&#47;&#47;')
-}
+export { esc }
 
 function json(value: unknown): string {
   if (value === undefined) return '(not recorded)'

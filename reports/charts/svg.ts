@@ -6,19 +6,9 @@
  */
 import type { Scale } from './scale.js'
 
-const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g
+import { esc } from '../escape.js'
 
-/** Same rules as the report's `esc()`: text and attribute safe, and never a literal `://`. */
-export function esc(value: unknown): string {
-  return String(value)
-    .replace(CONTROL, '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;')
-    .replace(/:\/\//g, ':&#47;&#47;')
-}
+export { esc }
 
 /** Okabe–Ito colours (distinguishable with the common colour-vision deficiencies), dark enough on white. */
 export const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000'] as const
