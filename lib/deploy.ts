@@ -114,6 +114,18 @@ export class DeployedFunction {
     }
   }
 
+  /**
+   * One Invoke with InvocationType DryRun, timed: signed, sent, routed and validated like an invoke, without running
+   * anything (204). The latency gate's machine-speed reference (lib/latency/model.ts SpeedReference).
+   */
+  async dryRunMs(): Promise<number> {
+    const t0 = performance.now()
+    const out = await this.client.send(new InvokeCommand({ FunctionName: this.name, InvocationType: 'DryRun' }))
+    const ms = performance.now() - t0
+    if (out.StatusCode !== 204) throw new KitError(`DryRun invoke of ${this.name} answered ${out.StatusCode}, not 204`)
+    return ms
+  }
+
   /** Invokes and returns the API error the call raised (or throws if it succeeded). */
   async invokeError(payload: string | Buffer | object | undefined, o: InvokeOptions = {}): Promise<ApiErrorObservation> {
     try {

@@ -594,11 +594,12 @@ function gatePart(ctx: Ctx): string {
     + `<td class="num">${g.shiftMs === null ? '–' : esc(signed(g.shiftMs))}${g.shiftLowMs !== null && g.shiftHighMs !== null ? `<span class="ci">[${esc(fmtMs(g.shiftLowMs))}, ${esc(fmtMs(g.shiftHighMs))}]</span>` : ''}</td>`
     + `<td class="num">${esc(p(g.p))}</td><td class="num">${esc(p(g.alpha))}</td>`
     + `<td class="num">${g.thresholdMs === null ? '–' : `± ${esc(fmtMs(g.thresholdMs))}`}</td>`
+    + `<td class="num">${g.speedFactor === null || g.speedFactor === undefined ? '–' : `÷ ${esc(g.speedFactor.toFixed(3))}`}</td>`
     + `<td>${esc(g.explanation)}</td></tr>`)
   return `<h3 id="h-lat-gate">Regression gate</h3>
-<p class="muted">Each series against the baseline ${typeof baseline === 'string' && baseline !== '' ? `<code>${esc(baseline)}</code>` : ''} (latency-methods.md §9): Hodges–Lehmann shift (current − baseline) with its Moses 95 % interval and a two-sided Mann–Whitney test. <em>Regressed</em> or <em>improved</em> only when p &lt; α (after the multiplicity correction) <em>and</em> the whole interval lies beyond the noise threshold. ${counts.map((c) => `<span class="gate v-${esc(c.k)}">${esc(`${c.v.symbol} ${c.v.label}`)}</span> ${c.n}`).join(' ')}</p>
+<p class="muted">Each series against the baseline ${typeof baseline === 'string' && baseline !== '' ? `<code>${esc(baseline)}</code>` : ''} (latency-methods.md §9): Hodges–Lehmann shift (current − baseline) with its Moses 95 % interval and a two-sided Mann–Whitney test. <em>Regressed</em> or <em>improved</em> only when p &lt; α (after the multiplicity correction) <em>and</em> the whole interval lies beyond the noise threshold. Current samples are first divided by the machine-speed factor (median <code>Invoke DryRun</code> round trip, current ÷ baseline; one taken after every sample, or 50 before and after a concurrent series), so a busier or slower machine is not read as a slower shim. ${counts.map((c) => `<span class="gate v-${esc(c.k)}">${esc(`${c.v.symbol} ${c.v.label}`)}</span> ${c.n}`).join(' ')}</p>
 <div class="table-wrap"><table class="lat gate-table">
-<thead><tr><th scope="col">Series</th><th scope="col">Verdict</th><th scope="col" class="num">median ms <span class="ci">baseline → current</span></th><th scope="col" class="num">shift ms <span class="ci">[95 % interval]</span></th><th scope="col" class="num">p</th><th scope="col" class="num">α</th><th scope="col" class="num">threshold</th><th scope="col">Why</th></tr></thead>
+<thead><tr><th scope="col">Series</th><th scope="col">Verdict</th><th scope="col" class="num">median ms <span class="ci">baseline → current</span></th><th scope="col" class="num">shift ms <span class="ci">[95 % interval]</span></th><th scope="col" class="num">p</th><th scope="col" class="num">α</th><th scope="col" class="num">threshold</th><th scope="col" class="num">speed factor</th><th scope="col">Why</th></tr></thead>
 <tbody>
 ${rows.join('\n')}
 </tbody></table></div>`

@@ -35,6 +35,7 @@ export async function measureClockSeries(fn: DeployedFunction, spec: ClockSeries
     experiment: 'clock', behaviour: spec.behaviour, shim: spec.shim, target: spec.target, variant: spec.variant,
     count: spec.count, expect: 'warm',
     invoke: () => fn.invoke({}),
+    reference: () => fn.dryRunMs(),
     check: (o) => {
       const j = o.json as Partial<TimestampsReply> | undefined
       return typeof j?.receivedAtUs === 'number' && typeof j.sentAtUs === 'number' ? undefined : `not a timestamps reply: ${o.text.slice(0, 200)}`

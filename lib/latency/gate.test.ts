@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { gateAlpha, gateSeries, type GateSeries, NOISE_THRESHOLDS, noiseThresholdMs, readBaseline } from './gate.js'
+import { gateAlpha, gateSeries, type GateSeries, NOISE_THRESHOLDS, noiseThresholdMs, readBaseline, SPEED_FACTOR_LIMIT, SPEED_REFERENCE_MIN_SAMPLES, speedFactor } from './gate.js'
 import type { Experiment } from './model.js'
 import { seededRandom as seeded } from './seeded-random.js'
 
@@ -55,7 +55,7 @@ describe('gateSeries (latency-methods.md §9)', () => {
     expect(v.p!).toBeLessThan(1e-50)
     expect(v).toMatchObject({ key: 'warm/native', baselineN: 300, currentN: 300, alpha: ALPHA })
     expect(v.currentMedianMs! - v.baselineMedianMs!).toBeCloseTo(3, 0)
-    expect(v.explanation).toMatch(/^warm clientMs shift \+3\.\d\d ms \[\+\d\.\d\d, \+\d\.\d\d\] .* p = .* < α = 0\.0125, beyond the noise threshold ±0\.30 ms: regressed$/)
+    expect(v.explanation).toMatch(/^warm clientMs shift \+3\.\d\d ms \[\+\d\.\d\d, \+\d\.\d\d\], p = .* < α = 0\.0125 \(Hodges–Lehmann, 95 %; median .* n = 300 → 300\); at equal machine speed: not compared, no speed reference on both sides: beyond the noise threshold ±0\.30 ms: regressed$/)
   })
 
   it('−3 ms: improved', () => {
@@ -117,6 +117,64 @@ describe('gateSeries (latency-methods.md §9)', () => {
   })
 })
 
+describe('machine-speed reference (DryRun round trips around each series)', () => {
+  /** ~3 ms round trips (the SDK's share included), as a warm invoke measures on a shared 2-core machine. */
+  const sdkWarm = (n: number, seed: number, scale = 1, shiftMs = 0): number[] => warmSamples(n, seed).map((v) => (v + 2) * scale + shiftMs)
+  const reference = (seed: number, scale = 1): { ms: number[] } => ({ ms: warmSamples(100, seed).map((v) => (v + 1) * scale) })
+  const withRef = (clientMs: number[], ref?: { ms: number[] }): GateSeries => ({ ...gateInput(clientMs), ...(ref ? { reference: ref } : {}) })
+
+  it('a whole machine 25 % slower (invokes and reference alike): the two comparisons disagree, so within-noise, not regressed', () => {
+    const v = gateSeries(withRef(sdkWarm(400, 1), reference(11)), withRef(sdkWarm(400, 2, 1.25), reference(12, 1.25)), { alpha: ALPHA })
+    expect(v.speedFactor!).toBeGreaterThan(1.15)
+    expect(v.speedFactor!).toBeLessThan(1.35)
+    expect(['no-change', 'within-noise']).toContain(v.equalSpeed?.verdict)
+    expect(v.verdict).toBe('within-noise')
+    expect(v.explanation).toMatch(/at equal machine speed \(current ÷ 1\.\d{3}, the factor from DryRun round trips\) [+−]0\.\d\d ms .*: the comparisons as measured \(regressed\) and at equal machine speed \((no-change|within-noise)\) disagree.*: within-noise$/)
+  })
+
+  it('the same slower machine without a reference on one side is compared as measured only, and reads as regressed', () => {
+    const v = gateSeries(withRef(sdkWarm(400, 1)), withRef(sdkWarm(400, 2, 1.25), reference(12, 1.25)), { alpha: ALPHA })
+    expect(v.speedFactor).toBeNull()
+    expect(v.equalSpeed).toBeNull()
+    expect(v.verdict).toBe('regressed')
+    expect(v.explanation).toMatch(/at equal machine speed: not compared, no speed reference on both sides/)
+  })
+
+  it('a shim 3 ms slower on an equally fast machine: regressed both ways, shift ≈ 3 ms', () => {
+    const v = gateSeries(withRef(sdkWarm(400, 1), reference(11)), withRef(sdkWarm(400, 2, 1, 3), reference(12)), { alpha: ALPHA })
+    expect(v.speedFactor!).toBeGreaterThan(0.9)
+    expect(v.speedFactor!).toBeLessThan(1.1)
+    expect(v.equalSpeed?.verdict).toBe('regressed')
+    expect(v.verdict).toBe('regressed')
+    expect(v.shiftMs!).toBeGreaterThan(2.5)
+    expect(v.shiftMs!).toBeLessThan(3.5)
+  })
+
+  it('a shim 3 ms slower on a machine 25 % slower: regressed, ≈ 3 ms at equal speed and more as measured', () => {
+    const v = gateSeries(withRef(sdkWarm(400, 1), reference(11)), withRef(sdkWarm(400, 2, 1.25, 3 * 1.25), reference(12, 1.25)), { alpha: ALPHA })
+    expect(v.verdict).toBe('regressed')
+    expect(v.equalSpeed!.shiftMs).toBeGreaterThan(2.5)
+    expect(v.equalSpeed!.shiftMs).toBeLessThan(3.5)
+    expect(v.shiftMs!).toBeGreaterThan(v.equalSpeed!.shiftMs)
+  })
+
+  it(`a machine more than ${SPEED_FACTOR_LIMIT}× slower or faster than for the baseline: inconclusive, saying what to do`, () => {
+    const slower = gateSeries(withRef(sdkWarm(400, 1), reference(11)), withRef(sdkWarm(400, 2, 2.5), reference(12, 2.5)), { alpha: ALPHA })
+    expect(slower.verdict).toBe('inconclusive')
+    expect(slower.speedFactor!).toBeGreaterThan(SPEED_FACTOR_LIMIT)
+    expect(slower.explanation).toMatch(/the machine's speed changed 2\.\d\d× slower between the runs .* rerun when the machine is as busy/)
+    const faster = gateSeries(withRef(sdkWarm(400, 1), reference(11)), withRef(sdkWarm(400, 2, 0.4), reference(12, 0.4)), { alpha: ALPHA })
+    expect(faster.verdict).toBe('inconclusive')
+    expect(faster.explanation).toMatch(/2\.\d\d× faster/)
+  })
+
+  it(`fewer than ${SPEED_REFERENCE_MIN_SAMPLES} reference samples on a side: no factor`, () => {
+    const few = { ms: reference(3).ms.slice(0, SPEED_REFERENCE_MIN_SAMPLES - 1) }
+    expect(speedFactor(withRef([1], reference(1)), withRef([1], few))).toBeNull()
+    expect(speedFactor(withRef([1], reference(1)), withRef([1], reference(1, 2)))).toBeCloseTo(2, 12)
+  })
+})
+
 describe('readBaseline', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gate-test-'))
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
@@ -133,7 +191,7 @@ describe('readBaseline', () => {
         tests: [],
         latency: {
           series: [
-            { key: 'warm/native', experiment: 'warm', samples: { clientMs: [1, 2, 3] }, summary: {} },
+            { key: 'warm/native', experiment: 'warm', samples: { clientMs: [1, 2, 3] }, summary: {}, reference: { what: 'Invoke DryRun', ms: [0.5, 0.6] } },
             { key: 'cold/native', experiment: 'cold', samples: { clientMs: [50, 60], initMs: [40, 45] }, summary: {} },
           ],
         },
@@ -141,6 +199,7 @@ describe('readBaseline', () => {
     )
     const m = readBaseline(file)
     expect([...m.keys()]).toEqual(['warm/native', 'cold/native'])
+    expect(m.get('warm/native')?.reference).toEqual({ ms: [0.5, 0.6] })
     expect(m.get('cold/native')).toEqual({ key: 'cold/native', experiment: 'cold', samples: { clientMs: [50, 60], initMs: [40, 45] } })
   })
 

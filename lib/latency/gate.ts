@@ -50,11 +50,36 @@ export const GATE_FAMILY_ALPHA = 0.05
  */
 export const GATE_METRIC: Metric = 'clientMs'
 
-/** What the gate needs of a series: its key, its experiment and the gated metric's samples. */
+/** What the gate needs of a series: its key, its experiment, the gated metric's samples and the speed reference. */
 export interface GateSeries {
   key: string
   experiment: Experiment
   samples: { clientMs: number[] } & Partial<Record<Metric, (number | null)[]>>
+  reference?: { ms: number[] }
+}
+
+/** Fewer reference round trips than this on either side and the gate compares unscaled. */
+export const SPEED_REFERENCE_MIN_SAMPLES = 20
+
+/**
+ * A speed factor beyond ×/÷ this makes the verdict 'inconclusive': the machine changed too much between the runs for
+ * either comparison to mean anything. Seen under heavy load: factors 0.68–1.85 between runs of one shim, where the
+ * scaled comparison still held; at 0.36 it over-corrected a rerun of the same shim into +2.4 ms.
+ */
+export const SPEED_FACTOR_LIMIT = 2
+
+/**
+ * Current ÷ baseline median of the machine-speed reference (model.ts SpeedReference), or null when either side has
+ * too few reference samples. Dividing the current samples by it compares both runs at the baseline's speed: a
+ * shared CI machine that is 20 % slower today slows the reference as much as the invokes (measured: medians of two
+ * runs 3.77 and 4.53 ms, 3.53 to 8.26 ms with two CPU hogs, invoke ÷ reference 1.72–1.86 throughout), while a slower
+ * shim or runtime does not touch the reference, which runs no function code.
+ */
+export function speedFactor(baseline: GateSeries, current: GateSeries): number | null {
+  const b = (baseline.reference?.ms ?? []).filter((v) => Number.isFinite(v) && v > 0)
+  const c = (current.reference?.ms ?? []).filter((v) => Number.isFinite(v) && v > 0)
+  if (b.length < SPEED_REFERENCE_MIN_SAMPLES || c.length < SPEED_REFERENCE_MIN_SAMPLES) return null
+  return median(c) / median(b)
 }
 
 /** The noise threshold for an experiment and a baseline median, ms. */
@@ -95,11 +120,14 @@ function formatAlpha(alpha: number): string {
  * Gates `current` against `baseline` on the client round trip (see GATE_METRIC), at significance `alpha` (already
  * corrected for multiplicity, see {@link gateAlpha}). Verdicts:
  * - 'no-baseline': the baseline has no series with this key;
- * - 'inconclusive': fewer than 4 samples on a side, or so few that no outcome could reach p < α;
+ * - 'inconclusive': fewer than 4 samples on a side, so few that no outcome could reach p < α, or a speed factor
+ *   beyond ×/÷ SPEED_FACTOR_LIMIT;
  * - 'no-change': p ≥ α;
  * - 'regressed' / 'improved': p < α and the shift's interval lies wholly above +threshold / below −threshold;
  * - 'within-noise': p < α but the interval reaches inside ±threshold.
- * The explanation states the shift, its interval, both medians, p against α and the threshold.
+ * When both sides carry a speed reference the comparison is made twice, as measured and at equal machine speed
+ * (see {@link speedFactor}), and 'regressed' or 'improved' needs both (see `combine`); otherwise it is 'within-noise'.
+ * The explanation states both shifts, their intervals, both medians, p against α and the threshold.
  */
 export function gateSeries(baseline: GateSeries | undefined, current: GateSeries, opts: { alpha: number }): GateVerdict {
   const { alpha } = opts
@@ -119,6 +147,8 @@ export function gateSeries(baseline: GateSeries | undefined, current: GateSeries
     p: null,
     alpha,
     thresholdMs: null,
+    speedFactor: null,
+    equalSpeed: null,
   }
   const name = `${current.experiment} ${metric}`
   if (!baseline) {
@@ -126,7 +156,8 @@ export function gateSeries(baseline: GateSeries | undefined, current: GateSeries
   }
   const base = baseline.samples.clientMs.filter((v) => Number.isFinite(v))
   const baseMedian = base.length > 0 ? median(base) : null
-  const counted = { ...empty, baselineN: base.length, baselineMedianMs: baseMedian }
+  const factor = speedFactor(baseline, current)
+  const counted = { ...empty, baselineN: base.length, baselineMedianMs: baseMedian, speedFactor: factor }
   if (base.length < GATE_MIN_SAMPLES || cur.length < GATE_MIN_SAMPLES) {
     return {
       ...counted,
@@ -142,36 +173,79 @@ export function gateSeries(baseline: GateSeries | undefined, current: GateSeries
       explanation: `${name}: with ${base.length} baseline and ${cur.length} current samples the smallest attainable p is ${formatP(smallestP)}, not below α = ${formatAlpha(alpha)}; measure more samples`,
     }
   }
+  if (factor !== null && (factor > SPEED_FACTOR_LIMIT || factor < 1 / SPEED_FACTOR_LIMIT)) {
+    return {
+      ...counted,
+      verdict: 'inconclusive',
+      explanation:
+        `${name}: the machine's speed changed ${factor > 1 ? `${factor.toFixed(2)}× slower` : `${(1 / factor).toFixed(2)}× faster`} between the runs ` +
+        `(median ${REFERENCE_NAME}, current ÷ baseline = ${factor.toFixed(3)}; beyond ×/÷ ${SPEED_FACTOR_LIMIT}), too much to compare latencies; ` +
+        `rerun when the machine is as busy as it was for the baseline, or save a new baseline on this machine`,
+    }
+  }
   const thresholdMs = noiseThresholdMs(current.experiment, baseMedian as number)
+  const raw = compare(base, cur, thresholdMs, alpha)
+  // At the baseline's machine speed; currentMedianMs stays the raw median, as measured.
+  const equalSpeed = factor === null ? null : compare(base, cur.map((v) => v / factor), thresholdMs, alpha)
+  const verdict = equalSpeed === null ? raw.verdict : combine(raw.verdict, equalSpeed.verdict)
+  const reason =
+    equalSpeed !== null && verdict === 'within-noise' && raw.verdict !== equalSpeed.verdict
+      ? `the comparisons as measured (${raw.verdict}) and at equal machine speed (${equalSpeed.verdict}) disagree, so the change is not the shim's alone`
+      : verdict === 'no-change'
+        ? 'not significant'
+        : verdict === 'within-noise'
+          ? `significant but the interval does not clear the noise threshold ±${formatMs(thresholdMs)} ms`
+          : `beyond the noise threshold ±${formatMs(thresholdMs)} ms`
+  const speed =
+    equalSpeed === null || factor === null
+      ? '; at equal machine speed: not compared, no speed reference on both sides'
+      : `; at equal machine speed (current ÷ ${factor.toFixed(3)}, the factor from ${REFERENCE_NAME}) ${describe(equalSpeed, alpha)}`
+  const explanation =
+    `${name} shift ${describe(raw, alpha)} (Hodges–Lehmann, ${Math.round(SHIFT_CONFIDENCE * 100)} %; ` +
+    `median ${formatMs(baseMedian as number)} → ${formatMs(curMedian as number)} ms, n = ${base.length} → ${cur.length})` +
+    `${speed}: ${reason}: ${verdict}`
+  return {
+    ...counted,
+    verdict,
+    shiftMs: raw.shift,
+    shiftLowMs: raw.low,
+    shiftHighMs: raw.high,
+    p: raw.p,
+    thresholdMs,
+    equalSpeed: equalSpeed === null ? null : { verdict: equalSpeed.verdict, shiftMs: equalSpeed.shift, shiftLowMs: equalSpeed.low, shiftHighMs: equalSpeed.high, p: equalSpeed.p },
+    explanation,
+  }
+}
+
+type Comparison = { verdict: 'regressed' | 'improved' | 'within-noise' | 'no-change'; shift: number; low: number | null; high: number | null; p: number }
+
+/** One two-gate comparison: Mann–Whitney significance and the HL interval against ±threshold. */
+function compare(base: number[], cur: number[], thresholdMs: number, alpha: number): Comparison {
   const u = mannWhitney(base, cur)
   const hl = hodgesLehmann(base, cur, SHIFT_CONFIDENCE)
   const low = hl.low ?? -Infinity
   const high = hl.high ?? Infinity
-  const significant = u.p < alpha
-  const verdict: GateVerdict['verdict'] = !significant ? 'no-change' : low > thresholdMs ? 'regressed' : high < -thresholdMs ? 'improved' : 'within-noise'
-  const interval = hl.low !== null && hl.high !== null ? ` [${formatSigned(hl.low)}, ${formatSigned(hl.high)}]` : ''
-  const pPart = `p = ${formatP(u.p)} ${significant ? '<' : '≥'} α = ${formatAlpha(alpha)}`
-  const reason =
-    verdict === 'no-change'
-      ? 'not significant'
-      : verdict === 'within-noise'
-        ? `significant but the interval does not clear the noise threshold ±${formatMs(thresholdMs)} ms`
-        : `beyond the noise threshold ±${formatMs(thresholdMs)} ms`
-  const explanation =
-    `${name} shift ${formatSigned(hl.shift)} ms${interval} (Hodges–Lehmann, ${Math.round(SHIFT_CONFIDENCE * 100)} %; ` +
-    `median ${formatMs(baseMedian as number)} → ${formatMs(curMedian as number)} ms, n = ${base.length} → ${cur.length}), ` +
-    `${pPart}, ${reason}: ${verdict}`
-  return {
-    ...counted,
-    verdict,
-    shiftMs: hl.shift,
-    shiftLowMs: hl.low,
-    shiftHighMs: hl.high,
-    p: u.p,
-    thresholdMs,
-    explanation,
-  }
+  const verdict = u.p >= alpha ? 'no-change' : low > thresholdMs ? 'regressed' : high < -thresholdMs ? 'improved' : 'within-noise'
+  return { verdict, shift: hl.shift, low: hl.low, high: hl.high, p: u.p }
 }
+
+/**
+ * Regressed (improved) only when the comparison as measured and the one at equal machine speed both say so. The
+ * speed correction removes a busier machine from a rerun of the same shim, but it also understates a real change: a
+ * shim slowed by 3 ms leaves the client idle longer between calls and slowed the DryRun reference by 18–42 % on
+ * this machine. Requiring both keeps machine drift from failing CI without hiding a regression of that size.
+ */
+function combine(raw: Comparison['verdict'], equalSpeed: Comparison['verdict']): Comparison['verdict'] {
+  if (raw === equalSpeed) return raw
+  return 'within-noise'
+}
+
+function describe(c: Comparison, alpha: number): string {
+  const interval = c.low !== null && c.high !== null ? ` [${formatSigned(c.low)}, ${formatSigned(c.high)}]` : ''
+  return `${formatSigned(c.shift)} ms${interval}, p = ${formatP(c.p)} ${c.p < alpha ? '<' : '≥'} α = ${formatAlpha(alpha)}`
+}
+
+const REFERENCE_NAME = 'DryRun round trips'
 
 /** What to do when there is no usable baseline. */
 const BASELINE_HINT = 'run `npm run baseline:save` after a run that measured latency, then point CONFORMANCE_BASELINE at the file it writes'
@@ -211,7 +285,8 @@ export function readBaseline(file: string): Map<string, GateSeries> {
       (EXPERIMENTS as readonly string[]).includes(s.experiment) &&
       Array.isArray(s.samples?.clientMs)
     if (!ok) throw new Error(`baseline ${file}: latency.series[${i}] lacks a key, a known experiment or samples.clientMs; ${BASELINE_HINT}`)
-    out.set(s.key as string, { key: s.key as string, experiment: s.experiment as Experiment, samples: s.samples as GateSeries['samples'] })
+    const reference = Array.isArray(s.reference?.ms) ? { ms: s.reference.ms } : undefined
+    out.set(s.key as string, { key: s.key as string, experiment: s.experiment as Experiment, samples: s.samples as GateSeries['samples'], ...(reference ? { reference } : {}) })
   }
   return out
 }

@@ -47,6 +47,21 @@ export interface SeriesSpec {
   functionSaysCold?: (o: InvokeObservation) => boolean | undefined
   /** Sees every kept sample (clock exchanges). */
   onSample?: (o: InvokeObservation, i: number) => void
+  /**
+   * Times one machine-speed reference call (DeployedFunction.dryRunMs). A sequential series takes one right after
+   * each sample, so the reference sees the same moment-to-moment load as the samples (blocks before and after a
+   * series missed load that changed during it: factors of 0.57 and 0.90 between two runs of one shim). A concurrent
+   * series, whose throughput must not include reference calls, takes REFERENCE_BLOCK before and after instead.
+   */
+  reference?: () => Promise<number>
+}
+
+/** Reference calls before and after a concurrent series. */
+export const REFERENCE_BLOCK = 50
+export const REFERENCE_WHAT = 'Invoke DryRun'
+
+async function referenceBlock(take: () => Promise<number>, into: number[]): Promise<void> {
+  for (let i = 0; i < REFERENCE_BLOCK; i++) into.push(us(await take()))
 }
 
 export interface SeriesResult {
@@ -89,6 +104,11 @@ export async function measureSeries(spec: SeriesSpec): Promise<SeriesResult> {
     if (failures.length < KEPT_FAILURES) failures.push(msg)
   }
 
+  const referenceMs: number[] = []
+  const concurrency = Math.max(1, spec.concurrency ?? 1)
+  const interleaved = concurrency === 1 ? spec.reference : undefined
+  if (spec.reference && !interleaved) await referenceBlock(spec.reference, referenceMs)
+
   const startedAtMs = wallClockMs()
   const t0 = performance.now()
   let lastProgress = t0
@@ -98,6 +118,7 @@ export async function measureSeries(spec: SeriesSpec): Promise<SeriesResult> {
     for (;;) {
       const i = next++
       if (i >= spec.count) return
+      if (interleaved && i > 0) referenceMs.push(us(await interleaved()))
       if (spec.before) await spec.before(i)
       const sentAt = performance.now() - t0
       let o: InvokeObservation
@@ -142,7 +163,10 @@ export async function measureSeries(spec: SeriesSpec): Promise<SeriesResult> {
       }
     }
   }
-  await Promise.all(Array.from({ length: Math.max(1, spec.concurrency ?? 1) }, loop))
+  await Promise.all(Array.from({ length: concurrency }, loop))
+  if (interleaved) referenceMs.push(us(await interleaved()))
+  const elapsedMs = us(performance.now() - t0)
+  if (spec.reference && !interleaved) await referenceBlock(spec.reference, referenceMs)
 
   return {
     data: {
@@ -158,8 +182,9 @@ export async function measureSeries(spec: SeriesSpec): Promise<SeriesResult> {
       errors,
       mislabelled,
       startedAtMs: us(startedAtMs),
-      elapsedMs: us(performance.now() - t0),
+      elapsedMs,
       samples: s,
+      ...(spec.reference ? { reference: { what: REFERENCE_WHAT, ms: referenceMs } } : {}),
     },
     failures,
     missingReports,

@@ -76,6 +76,20 @@ export interface LatencySeriesData {
     cold: (boolean | null)[]
   }
   clock?: ClockExchanges
+  /** The machine-speed reference measured beside the series (see SpeedReference); absent in older results. */
+  reference?: SpeedReference
+}
+
+/**
+ * Round trips of a call that crosses the same client, SDK, signing, network and target front end as an invoke but no
+ * runtime or shim (Invoke with InvocationType DryRun), taken right before and right after a series. Two runs of the
+ * same shim on a shared machine differ by 20 % or more in absolute terms while the ratio of invoke to this reference
+ * stays within a few per cent (README "Latency regression gate"), so the gate compares runs at equal machine speed.
+ */
+export interface SpeedReference {
+  /** What was timed, e.g. `Invoke DryRun`. */
+  what: string
+  ms: number[]
 }
 
 /** A quantile estimate with its distribution-free 95 % confidence interval (latency-methods.md §7). */
@@ -155,6 +169,13 @@ export interface GateVerdict {
   alpha: number
   /** The noise threshold the shift interval had to clear, ms. */
   thresholdMs: number | null
+  /**
+   * Median reference round trip, current ÷ baseline: the current samples were divided by it before comparing, so
+   * shifts and medians are at the baseline's machine speed. Null when either side lacks a reference (not scaled).
+   */
+  speedFactor: number | null
+  /** The same comparison after that scaling; the verdict is regressed or improved only when both agree. */
+  equalSpeed: { verdict: 'regressed' | 'improved' | 'within-noise' | 'no-change'; shiftMs: number; shiftLowMs: number | null; shiftHighMs: number | null; p: number } | null
   /** One sentence saying why, for the report and the test's failure message. */
   explanation: string
 }

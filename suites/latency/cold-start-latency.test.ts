@@ -21,6 +21,7 @@ conformance(behaviour, async (t) => {
     // A changed environment variable retires every environment of the function (as SeBS's ForceColdStart).
     before: (i) => fn.updateConfiguration({ env: { ...t.shim.environment, PROBE: 'state', FORCE_COLD_START: String(i) } }),
     invoke: () => fn.invoke({}),
+    reference: () => fn.dryRunMs(),
     functionSaysCold: (o) => (o.json as { coldStart?: boolean } | undefined)?.coldStart,
   })
   recordSeries(t.task, cfg, r.data)

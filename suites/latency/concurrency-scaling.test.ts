@@ -26,6 +26,7 @@ conformance(behaviour, async (t) => {
       experiment: 'concurrency', behaviour: behaviour.id, shim: t.shim.name, target: t.target.name,
       variant: `c=${c}`, x: c, concurrency: c, count: sampleSizes(cfg).concurrencyPerLevel, expect: 'warm',
       invoke: () => fn.invoke(PAYLOAD),
+      reference: () => fn.dryRunMs(),
       check: echoCheck(t.shim.capabilities, Buffer.from(PAYLOAD)),
     })
     recordSeries(t.task, cfg, r.data)

@@ -38,6 +38,7 @@ conformance(behaviour, async (t) => {
       experiment: 'payload', behaviour: behaviour.id, shim: t.shim.name, target: t.target.name,
       variant: `${bytes} B`, x: bytes, count: bytes === NEAR_LIMIT ? sizes.payloadNearLimit : sizes.payload, expect: 'warm',
       invoke: () => fn.invoke(body),
+      reference: () => fn.dryRunMs(),
       check: echoCheck(t.shim.capabilities, expected),
     })
     recordSeries(t.task, cfg, r.data)

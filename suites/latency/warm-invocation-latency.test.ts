@@ -25,6 +25,7 @@ conformance(behaviour, async (t) => {
     experiment: 'warm', behaviour: behaviour.id, shim: t.shim.name, target: t.target.name,
     count: sampleSizes(cfg).warm, expect: 'warm',
     invoke: () => fn.invoke(PAYLOAD),
+    reference: () => fn.dryRunMs(),
     check: echoCheck(t.shim.capabilities, Buffer.from(PAYLOAD)),
   })
   recordSeries(t.task, cfg, r.data)
