@@ -22,6 +22,11 @@ export interface EmbeddedTargetOptions {
   workDir?: string
   maxSandboxes?: number
   asyncRetryDelaysMs?: number[]
+  /**
+   * How long one second of a MaximumEventAgeInSeconds set through PutFunctionEventInvokeConfig lasts, in ms (1000).
+   * Tests shorten it as they shorten asyncRetryDelaysMs: the API takes no age under 60 s.
+   */
+  asyncEventAgeSecondMs?: number
   /** Init phase limit; Lambda's is 10 s. Lowered only by the target's own tests. */
   initTimeoutMs?: number
   /** How long functions stay Pending after create/update. */
@@ -180,6 +185,7 @@ export async function startEmbeddedTarget(o: EmbeddedTargetOptions = {}): Promis
     logStore,
     region,
     accountId: EMBEDDED_ACCOUNT_ID,
+    eventAgeSecondMs: o.asyncEventAgeSecondMs,
     onInternalError: (e) => console.error('[embedded target] internal error:', e),
   })
   let endpoint: string

@@ -6,19 +6,27 @@
  * the platform (START lines per request id, the on-failure records, the queue's own counters, the outcome each
  * poller got). Duplicates are counted and reported. Expected values are LB §6 and §7's.
  *
- * The embedded target has no PutFunctionEventInvokeConfig route yet (server.ts), so the settings are given to the
- * function's pool directly: `pool.setEventInvokeConfig`, which the API call would set.
+ * Each function's MaximumRetryAttempts and MaximumEventAgeInSeconds are set as on AWS, with PutFunctionEventInvokeConfig;
+ * only the retry delays and event ages run faster on this target (RETRY_DELAYS_MS, EVENT_AGE_SECOND_MS).
  */
 import fs from 'node:fs'
 import path from 'node:path'
 import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis'
-import { CreateEventSourceMappingCommand, CreateFunctionCommand, DeleteEventSourceMappingCommand, GetEventSourceMappingCommand, type LambdaClient } from '@aws-sdk/client-lambda'
+import {
+  CreateEventSourceMappingCommand,
+  CreateFunctionCommand,
+  DeleteEventSourceMappingCommand,
+  GetEventSourceMappingCommand,
+  type LambdaClient,
+  PutFunctionEventInvokeConfigCommand,
+  type PutFunctionEventInvokeConfigCommandInput,
+} from '@aws-sdk/client-lambda'
 import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs'
 import { afterAll, beforeAll, describe, expect, inject, it, type TestContext } from 'vitest'
 import { loadConfig, resolveFromRoot } from '../config.js'
 import { type MotoServer, startServices } from '../services/moto.js'
 import { type EmbeddedTarget, startEmbeddedTarget } from './index.js'
-import type { AsyncFailureRecord, EventInvokeConfig, FunctionPool } from './pool.js'
+import type { AsyncFailureRecord, FunctionPool } from './pool.js'
 import { type ProcessInfo, processesUsing, processInfo, signalGroup } from './process-tree.js'
 import {
   CREDENTIALS,
@@ -45,6 +53,11 @@ const SQS_MESSAGES = FULL ? 5_000 : 1_000
 const KINESIS_RECORDS = FULL ? 5_000 : 1_000
 /** Retry delays of the async queue, scaled down from AWS's ~1 and ~2 minutes (LB §6) by 60. */
 const RETRY_DELAYS_MS = [1000, 2000]
+/**
+ * One second of MaximumEventAgeInSeconds lasts 1000/120 ms here (the API takes no age under 60 s): age 60 is 0.5 s,
+ * half the first retry delay; age 216 is 1.8 s, between the first retry (1 s) and the second (3 s).
+ */
+const EVENT_AGE_SECOND_MS = 1000 / 120
 /** Environments per function: also the async queue's concurrency per function. */
 const MAX_SANDBOXES = 6
 
@@ -57,7 +70,7 @@ let probeZip: Buffer
 beforeAll(async () => {
   // No services behind this target: 10,000 invocations' log lines need not be shipped to moto.
   probeZip = await nativeProbePackage()
-  target = await startEmbeddedTarget({ pendingMs: 0, asyncRetryDelaysMs: RETRY_DELAYS_MS, maxSandboxes: MAX_SANDBOXES })
+  target = await startEmbeddedTarget({ pendingMs: 0, asyncRetryDelaysMs: RETRY_DELAYS_MS, asyncEventAgeSecondMs: EVENT_AGE_SECOND_MS, maxSandboxes: MAX_SANDBOXES })
   lambda = lambdaControlClient(target.endpoint)
   raw = new RawInvoker(target.endpoint, 32)
   dir = varTmpDir('glc-nothing-lost')
@@ -104,6 +117,14 @@ export const handler = async (event, context) => {
 
 type Attempts = Map<string, { count: number; requestIds: Set<string> }>
 
+/** MaximumRetryAttempts and MaximumEventAgeInSeconds as PutFunctionEventInvokeConfig takes them. */
+type AsyncSettings = Pick<PutFunctionEventInvokeConfigCommandInput, 'MaximumRetryAttempts' | 'MaximumEventAgeInSeconds'>
+
+/** Sets a function's async settings through the API, as on AWS. */
+async function putAsyncSettings(name: string, settings: AsyncSettings): Promise<void> {
+  await lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: name, ...settings }))
+}
+
 interface AsyncFunction {
   name: string
   pool: FunctionPool
@@ -118,11 +139,11 @@ function addAttempt(m: Attempts, id: string, requestId: string): void {
   m.set(id, e)
 }
 
-async function deployGoAsync(label: string, config: EventInvokeConfig, env: Record<string, string> = {}): Promise<AsyncFunction> {
+async function deployGoAsync(label: string, settings: AsyncSettings, env: Record<string, string> = {}): Promise<AsyncFunction> {
   const name = uniqueName(label)
   await deployPackage(lambda, name, probeZip, { timeout: 10, env: { PROBE: 'batch', PROBE_EVENT_KIND: 'sqs', PROBE_FAIL_MODE: 'error', PROBE_FAIL_MARKER: 'FAIL-ON-PURPOSE', ...env } })
+  await putAsyncSettings(name, settings)
   const pool = target.registry.get(name).pool
-  pool.setEventInvokeConfig(config)
   return {
     name,
     pool,
@@ -140,7 +161,7 @@ async function deployGoAsync(label: string, config: EventInvokeConfig, env: Reco
   }
 }
 
-async function deployOnceFunction(label: string, config: EventInvokeConfig): Promise<AsyncFunction> {
+async function deployOnceFunction(label: string, settings: AsyncSettings): Promise<AsyncFunction> {
   const name = uniqueName(label)
   const out = path.join(dir, `${name}.attempts`)
   const onceDir = path.join(dir, `${name}.once`)
@@ -158,8 +179,8 @@ async function deployOnceFunction(label: string, config: EventInvokeConfig): Pro
     }),
   )
   await waitForActive(lambda, name)
+  await putAsyncSettings(name, settings)
   const pool = target.registry.get(name).pool
-  pool.setEventInvokeConfig(config)
   return {
     name,
     pool,
@@ -289,7 +310,7 @@ function expectQueuesSettled(events: SentEvent[]): void {
 describe('asynchronous invocations: nothing lost', () => {
   it(`${ASYNC_EVENTS.toLocaleString('en-US')} Event invokes over MaximumRetryAttempts 0, 1 and 2: every event handled or recorded, failures tried exactly 1 + MaximumRetryAttempts times`, async ({ task }) => {
     const started = performance.now()
-    const fns = await Promise.all([0, 1, 2].map((r) => deployGoAsync(`nl-async-r${r}`, { maximumRetryAttempts: r })))
+    const fns = await Promise.all([0, 1, 2].map((r) => deployGoAsync(`nl-async-r${r}`, { MaximumRetryAttempts: r })))
     // One event in ten fails on every attempt.
     const events: SentEvent[] = Array.from({ length: ASYNC_EVENTS }, (_, i) => ({ id: `e${i}`, fn: fns[i % 3]!, retries: i % 3, fail: Math.floor(i / 3) % 10 === 3 ? 'always' : 'never' }))
     await submit(events, (e) => goEvent(e.id, e.fail === 'always'))
@@ -314,7 +335,7 @@ describe('asynchronous invocations: nothing lost', () => {
   }, FULL ? 900_000 : 240_000)
 
   it('events that fail only their first attempt succeed on the retry, or are recorded when MaximumRetryAttempts is 0', async ({ task }) => {
-    const fns = await Promise.all([0, 1, 2].map((r) => deployOnceFunction(`nl-once-r${r}`, { maximumRetryAttempts: r })))
+    const fns = await Promise.all([0, 1, 2].map((r) => deployOnceFunction(`nl-once-r${r}`, { MaximumRetryAttempts: r })))
     const events: SentEvent[] = Array.from({ length: 600 }, (_, i) => ({ id: `o${i}`, fn: fns[i % 3]!, retries: i % 3, fail: Math.floor(i / 3) % 2 === 0 ? 'once' : 'never' }))
     await submit(events, (e) => JSON.stringify({ id: e.id, fail: e.fail }))
     await Promise.all(fns.map((f) => waitForQueue(f, 60_000)))
@@ -327,9 +348,9 @@ describe('asynchronous invocations: nothing lost', () => {
 
   it('events older than MaximumEventAgeInSeconds when a retry is due are dropped with EventAgeExceeded after 1 and 2 attempts', async ({ task }) => {
     // LB §6: age 60 with ~60 s before the retry → no retry, count 1; age 90 → one retry, count 2. Here the retries
-    // are due 1 s and 1 + 2 s after the first attempt.
-    const short = await deployGoAsync('nl-age-short', { maximumEventAgeInSeconds: 0.5 })
-    const long = await deployGoAsync('nl-age-long', { maximumEventAgeInSeconds: 1.8 })
+    // are due 1 s and 1 + 2 s after the first attempt, and age 60 is 0.5 s, age 216 is 1.8 s (EVENT_AGE_SECOND_MS).
+    const short = await deployGoAsync('nl-age-short', { MaximumEventAgeInSeconds: 60 })
+    const long = await deployGoAsync('nl-age-long', { MaximumEventAgeInSeconds: 216 })
     await Promise.all([warm(short, 4), warm(long, 4)])
     const perFn = 60
     const events: SentEvent[] = Array.from({ length: perFn * 2 }, (_, i) => ({ id: `age-${i}`, fn: i % 2 === 0 ? short : long, retries: 2, fail: i % 4 < 2 ? 'always' : 'never' }))
@@ -360,13 +381,14 @@ describe('asynchronous invocations: nothing lost', () => {
       }
       expect(fn.pool.asyncStats).toMatchObject({ queued: 0, failed: 0, expired: perFn / 2, dropped: 0 })
     }
-    task.meta.figures = { 'events sent': events.length, 'dropped as too old (EventAgeExceeded)': expired, 'attempts before the drop': '1 (age 0.5 s), 2 (age 1.8 s)', lost: problems.length }
+    task.meta.figures = { 'events sent': events.length, 'dropped as too old (EventAgeExceeded)': expired, 'attempts before the drop': '1 (age 60: 0.5 s here), 2 (age 216: 1.8 s here)', lost: problems.length }
     expect(problems).toEqual([])
   }, 60_000)
 
   it('a backed-up queue drops events that grew older than the age limit before their first attempt, without running them', async ({ task }) => {
     // Six environments, 250 ms per attempt, 120 events at once: the queue holds ~5 s of work, the age limit is 1 s.
-    const fn = await deployGoAsync('nl-age-backlog', { maximumEventAgeInSeconds: 1 }, { PROBE_DELAY_MS: '250' })
+    // Age 120 is 1 s here (EVENT_AGE_SECOND_MS).
+    const fn = await deployGoAsync('nl-age-backlog', { MaximumEventAgeInSeconds: 120 }, { PROBE_DELAY_MS: '250' })
     await warm(fn, MAX_SANDBOXES)
     const events: SentEvent[] = Array.from({ length: 120 }, (_, i) => ({ id: `b${i}`, fn, retries: 2, fail: 'never' }))
     await submit(events, (e) => goEvent(e.id, false))

@@ -12,14 +12,25 @@ import {
   apiErrors,
   CLIENT_CONTEXT_LIMIT,
   CODE_REQUEST_LIMIT,
+  DESTINATION_ARN_CONSTRAINT,
+  DESTINATION_ARN_MAX_LENGTH,
+  DESTINATION_ARN_PATTERN,
+  DESTINATION_SERVICES,
+  EVENT_INVOKE_CONFIG_API,
+  EVENT_INVOKE_CONFIG_LIST_MAX_ITEMS,
+  EVENT_INVOKE_CONFIG_LIST_SEGMENT,
+  EVENT_INVOKE_CONFIG_SEGMENT,
   INVOKE_HEADERS,
   type InvocationType,
   LATEST,
   LOG_TAIL_BYTES,
+  MAX_EVENT_AGE_RANGE_S,
+  MAX_RETRY_ATTEMPTS_RANGE,
   SYNC_REQUEST_LIMIT,
   newTraceId,
+  type ValidationFailure,
 } from '../lambda/protocol.js'
-import { ApiException, type CreateFunctionInput, functionConfiguration, FunctionRegistry } from './functions.js'
+import { ApiException, type CreateFunctionInput, functionConfiguration, FunctionRegistry, type FunctionRecord } from './functions.js'
 import type { EventSourceMappingInput, EventSourceMappings } from './esm/mappings.js'
 import { BodyTooLargeError, dropStalledBody, header, readBody, sendApiError, sendJson, TruncatedBodyError } from './http-util.js'
 import { LogStore } from './log-store.js'
@@ -47,6 +58,11 @@ export interface ServerOptions {
   flushLogs?: () => Promise<void>
   /** Delivers SNS messages to subscribed functions after moto has accepted a Publish (sns-bridge.ts). */
   snsBridge?: SnsBridge
+  /**
+   * How long one second of a configured MaximumEventAgeInSeconds lasts, in ms: 1000 unless a test shortens it (as
+   * it shortens the retry delays), since the API accepts no age under 60 s.
+   */
+  eventAgeSecondMs?: number
 }
 
 const API = '/2015-03-31/functions'
@@ -60,8 +76,14 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'tra
 export class LambdaApiServer {
   private server?: http.Server
   endpoint = ''
+  /** PutFunctionEventInvokeConfig's settings per function record, so a function created again under the same name starts without any. */
+  private readonly eventInvokeConfigs = new WeakMap<FunctionRecord, StoredEventInvokeConfig>()
 
-  constructor(private readonly o: ServerOptions) {}
+  constructor(private readonly o: ServerOptions) {
+    if (o.eventAgeSecondMs !== undefined && !(o.eventAgeSecondMs > 0 && Number.isFinite(o.eventAgeSecondMs))) {
+      throw new Error(`eventAgeSecondMs must be a positive number of milliseconds (1000 is real time), got ${o.eventAgeSecondMs}`)
+    }
+  }
 
   listen(port = 0): Promise<string> {
     const server = http.createServer((req, res) => void this.handle(req, res))
@@ -149,7 +171,7 @@ export class LambdaApiServer {
   private isLambdaRequest(req: http.IncomingMessage, target: string | string[] | undefined): boolean {
     // The path as lambdaApi routes it (dot segments resolved), so both agree on what is Lambda's.
     const pathname = requestUrl(req)?.pathname ?? (req.url ?? '/').split('?')[0]!
-    if (pathname === API || pathname.startsWith(`${API}/`) || pathname === ESM_API || pathname.startsWith(`${ESM_API}/`) || pathname.startsWith('/_embedded/')) return true
+    if (pathname === API || pathname.startsWith(`${API}/`) || pathname === ESM_API || pathname.startsWith(`${ESM_API}/`) || pathname.startsWith(`${EVENT_INVOKE_CONFIG_API}/`) || pathname.startsWith('/_embedded/')) return true
     if (target !== undefined) return false
     const auth = header(req, 'authorization') ?? ''
     return /Credential=[^/,]+\/\d{8}\/[^/,]+\/lambda\/aws4_request/.test(auth)
@@ -228,6 +250,7 @@ export class LambdaApiServer {
     if (this.o.eventSourceMappings && (url.pathname === ESM_API || url.pathname.startsWith(`${ESM_API}/`))) {
       return this.eventSourceMappingApi(this.o.eventSourceMappings, url, method, req, res, requestId)
     }
+    if (url.pathname.startsWith(`${EVENT_INVOKE_CONFIG_API}/`)) return this.eventInvokeConfigApi(url, method, req, res, requestId)
     const reg = this.o.registry
     const ok = (status: number, body: unknown): void => sendJson(res, status, body, { 'x-amzn-requestid': requestId })
     if (parts && parts.length === 0) {
@@ -300,6 +323,154 @@ export class LambdaApiServer {
     }
     req.resume()
     throw new ApiException(apiErrors.unsupportedOperation(method, url.pathname))
+  }
+
+  // ------------------------------------------------------------------ async invocation configuration
+
+  /**
+   * Put/Get/Update/DeleteFunctionEventInvokeConfig and ListFunctionEventInvokeConfigs (restJson1, API 2019-09-25),
+   * answered as AWS answers them (protocol.ts "async invocation configuration"). MaximumRetryAttempts and
+   * MaximumEventAgeInSeconds go to the function's async queue (pool.ts); DestinationConfig is validated, stored and
+   * returned, but the target delivers to no destination: on-failure records stay in `pool.asyncFailures`.
+   * Only `$LATEST` exists here (no versions or aliases), so a function has at most one configuration.
+   */
+  private async eventInvokeConfigApi(url: URL, method: string, req: http.IncomingMessage, res: http.ServerResponse, requestId: string): Promise<void> {
+    const ok = (body: unknown): void => sendJson(res, 200, body, { 'x-amzn-requestid': requestId })
+    const rest = url.pathname.slice(EVENT_INVOKE_CONFIG_API.length).split('/').filter(Boolean).map(decodeSegment)
+    const qualifier = url.searchParams.get('Qualifier') ?? undefined
+    if (rest.length === 2 && rest[1] === EVENT_INVOKE_CONFIG_SEGMENT) {
+      const name = rest[0]!
+      if (method === 'PUT' || method === 'POST') {
+        const op = method === 'PUT' ? 'PutFunctionEventInvokeConfig' : 'UpdateFunctionEventInvokeConfig'
+        const input = eventInvokeConfigInput(await jsonBody<Record<string, unknown>>(req, 1_000_000, op))
+        return ok(this.putEventInvokeConfig(name, qualifier, input, method === 'PUT'))
+      }
+      req.resume()
+      if (method === 'GET') {
+        const { fn, arn } = this.eventInvokeTarget(name, qualifier)
+        const c = fn && this.eventInvokeConfigs.get(fn)
+        if (!fn || !c) throw new ApiException(apiErrors.eventInvokeConfigNotFound(arn))
+        return ok(this.eventInvokeConfigBody(fn, c))
+      }
+      if (method === 'DELETE') {
+        const { fn, arn } = this.eventInvokeTarget(name, qualifier)
+        if (!fn || !this.eventInvokeConfigs.delete(fn)) throw new ApiException(apiErrors.eventInvokeConfigNotFound(arn))
+        fn.pool.setEventInvokeConfig(undefined)
+        res.writeHead(204, { 'x-amzn-requestid': requestId }).end()
+        return
+      }
+    } else if (rest.length === 3 && rest[1] === EVENT_INVOKE_CONFIG_SEGMENT && rest[2] === EVENT_INVOKE_CONFIG_LIST_SEGMENT && method === 'GET') {
+      req.resume()
+      return ok(this.listEventInvokeConfigs(rest[0]!, url.searchParams.get('Marker') ?? undefined, url.searchParams.get('MaxItems') ?? undefined))
+    }
+    req.resume()
+    throw new ApiException(apiErrors.unsupportedOperation(method, url.pathname))
+  }
+
+  /** Put (`replace`: members left out go back to their defaults) or Update (members left out are kept). */
+  private putEventInvokeConfig(name: string, qualifier: string | undefined, input: EventInvokeConfigInput, replace: boolean): Record<string, unknown> {
+    // AWS's order (EIC): member constraints (checked as the body was read), then "nothing to set", even for a
+    // function that does not exist, then the function.
+    if (input.maximumRetryAttempts === undefined && input.maximumEventAgeInSeconds === undefined && input.destinations === undefined) {
+      throw new ApiException(apiErrors.eventInvokeConfigEmpty())
+    }
+    const { fn, arn } = this.eventInvokeTarget(name, qualifier)
+    if (!fn) throw new ApiException(apiErrors.eventInvokeFunctionNotFound())
+    const old = this.eventInvokeConfigs.get(fn)
+    if (!replace && !old) throw new ApiException(apiErrors.eventInvokeConfigNotFound(arn))
+    if (input.destinations) this.checkDestinations(fn, input.destinations)
+    const base: Omit<StoredEventInvokeConfig, 'lastModifiedMs'> = replace ? {} : old!
+    const c: StoredEventInvokeConfig = {
+      maximumRetryAttempts: input.maximumRetryAttempts ?? base.maximumRetryAttempts,
+      maximumEventAgeInSeconds: input.maximumEventAgeInSeconds ?? base.maximumEventAgeInSeconds,
+      // Update replaces DestinationConfig as a whole when given (as LocalStack does; AWS's merge of its members is unrecorded).
+      destinations: input.destinations ?? base.destinations,
+      lastModifiedMs: Date.now(),
+    }
+    this.eventInvokeConfigs.set(fn, c)
+    const secondMs = this.o.eventAgeSecondMs ?? 1000
+    fn.pool.setEventInvokeConfig({
+      maximumRetryAttempts: c.maximumRetryAttempts,
+      maximumEventAgeInSeconds: c.maximumEventAgeInSeconds === undefined ? undefined : (c.maximumEventAgeInSeconds * secondMs) / 1000,
+    })
+    return this.eventInvokeConfigBody(fn, c)
+  }
+
+  private listEventInvokeConfigs(name: string, marker: string | undefined, maxItemsRaw: string | undefined): Record<string, unknown> {
+    const [min, top] = EVENT_INVOKE_CONFIG_LIST_MAX_ITEMS
+    let max: number = top
+    if (maxItemsRaw !== undefined) {
+      if (!/^-?\d+$/.test(maxItemsRaw)) throw new ApiException(apiErrors.serialization(`MaxItems must be an integer, got ${JSON.stringify(maxItemsRaw)}`))
+      max = Number(maxItemsRaw)
+      if (max < min) throw new ApiException(apiErrors.validation(maxItemsRaw, 'maxItems', `Member must have value greater than or equal to ${min}`))
+      if (max > top) throw new ApiException(apiErrors.validation(maxItemsRaw, 'maxItems', `Member must have value less than or equal to ${top}`))
+    }
+    const { fn } = this.eventInvokeTarget(name, undefined)
+    if (!fn) throw new ApiException(apiErrors.eventInvokeFunctionNotFound())
+    const c = this.eventInvokeConfigs.get(fn)
+    const all = c ? [this.eventInvokeConfigBody(fn, c)] : []
+    // The marker is the index of the next configuration, as ListFunctions' is.
+    const start = marker === undefined || marker === '' ? 0 : Number(Buffer.from(marker, 'base64').toString())
+    if (!Number.isInteger(start) || start < 0) {
+      throw new ApiException(apiErrors.invalidParameter(`Invalid Marker ${JSON.stringify(marker)}: pass the NextMarker of the previous ListFunctionEventInvokeConfigs answer, or none to start at the beginning.`))
+    }
+    const next = start + max < all.length ? Buffer.from(String(start + max)).toString('base64') : undefined
+    return { FunctionEventInvokeConfigs: all.slice(start, start + max), ...(next ? { NextMarker: next } : {}) }
+  }
+
+  /**
+   * The function a FunctionName (name, ARN, `name:qualifier`) and Qualifier name, or no function when there is none
+   * (those operations answer in their own words), with the qualified ARN their messages print. Bad names, foreign
+   * regions or accounts and qualifier conflicts get the same answers as on every other route.
+   */
+  private eventInvokeTarget(raw: string, qualifier: string | undefined): { fn?: FunctionRecord; arn: string } {
+    const reg = this.o.registry
+    try {
+      const fn = reg.get(raw, qualifier)
+      return { fn, arn: reg.arn(fn.name, LATEST) }
+    } catch (e) {
+      let named: { name: string; qualifier?: string }
+      try {
+        named = reg.parseName(raw)
+      } catch {
+        throw e
+      }
+      const arn = reg.arn(named.name, qualifier || named.qualifier || LATEST)
+      const notFound = apiErrors.functionNotFound(arn)
+      if (e instanceof ApiException && e.error.code === notFound.code && e.error.body.Message === notFound.body.Message) return { arn }
+      throw e
+    }
+  }
+
+  /**
+   * What AWS checks of the destinations beyond their pattern (EIC recordings): a Lambda destination must exist (here:
+   * a function of this target) and not be the function itself; other services must be able to take records.
+   */
+  private checkDestinations(fn: FunctionRecord, d: Destinations): void {
+    let invalid = false
+    for (const [member, arn] of [['onFailure', d.onFailure], ['onSuccess', d.onSuccess]] as const) {
+      if (!arn) continue
+      const service = arn.split(':')[2] ?? ''
+      if (service === 'lambda') {
+        const m = /^arn:aws[a-zA-Z0-9-]*:lambda:([^:]+):(\d{12}):function:([^:]+)(?::[^:]+)?$/.exec(arn)
+        const dest = m && m[1] === this.o.region && m[2] === this.o.accountId ? this.o.registry.list().find((f) => f.name === m[3]) : undefined
+        if (!dest) throw new ApiException(apiErrors.destinationNotFound(arn))
+        if (dest === fn) throw new ApiException(apiErrors.destinationIsSelf())
+      } else if (!(DESTINATION_SERVICES[member] as readonly string[]).includes(service)) invalid = true
+    }
+    if (invalid) throw new ApiException(apiErrors.destinationConfigInvalid(d.onSuccess, d.onFailure))
+  }
+
+  /** FunctionEventInvokeConfig: unset members left out, both destinations always present, LastModified in epoch seconds (model `Date`; model examples print `1573687896.493`). */
+  private eventInvokeConfigBody(fn: FunctionRecord, c: StoredEventInvokeConfig): Record<string, unknown> {
+    const d = c.destinations ?? {}
+    return {
+      LastModified: c.lastModifiedMs / 1000,
+      FunctionArn: this.o.registry.arn(fn.name, LATEST),
+      ...(c.maximumRetryAttempts !== undefined ? { MaximumRetryAttempts: c.maximumRetryAttempts } : {}),
+      ...(c.maximumEventAgeInSeconds !== undefined ? { MaximumEventAgeInSeconds: c.maximumEventAgeInSeconds } : {}),
+      DestinationConfig: { OnSuccess: d.onSuccess ? { Destination: d.onSuccess } : {}, OnFailure: d.onFailure ? { Destination: d.onFailure } : {} },
+    }
   }
 
   private listFunctions(url: URL): Record<string, unknown> {
@@ -411,6 +582,64 @@ export class LambdaApiServer {
         throw new ApiException({ status: 400, code: 'UnknownOperationException', body: { __type: 'UnknownOperationException', message: `The embedded target does not implement Logs ${op}` } })
     }
   }
+}
+
+// ------------------------------------------------------------------ async invocation configuration: request members
+
+interface Destinations {
+  onSuccess?: string
+  onFailure?: string
+}
+
+interface StoredEventInvokeConfig {
+  maximumRetryAttempts?: number
+  maximumEventAgeInSeconds?: number
+  /** Unset: no DestinationConfig given. An empty Destination counts as none, as AWS echoes it (`{}`). */
+  destinations?: Destinations
+  lastModifiedMs: number
+}
+
+interface EventInvokeConfigInput {
+  maximumRetryAttempts?: number
+  maximumEventAgeInSeconds?: number
+  destinations?: Destinations
+}
+
+/**
+ * The members of a Put/UpdateFunctionEventInvokeConfig body: a wrong JSON type is a SerializationException (null
+ * counts as absent), and every broken constraint is named in one ValidationException, in AWS's words.
+ */
+function eventInvokeConfigInput(body: Record<string, unknown>): EventInvokeConfigInput {
+  const failures: ValidationFailure[] = []
+  const integer = (member: string, field: string, [min, max]: readonly [number, number]): number | undefined => {
+    const v = body[member]
+    if (v === undefined || v === null) return undefined
+    if (typeof v !== 'number' || !Number.isInteger(v)) throw new ApiException(apiErrors.serialization(`Unexpected JSON value at ${member}: expected an integer, got ${JSON.stringify(v)}`))
+    if (v < min) failures.push({ value: String(v), field, constraint: `Member must have value greater than or equal to ${min}` })
+    else if (v > max) failures.push({ value: String(v), field, constraint: `Member must have value less than or equal to ${max}` })
+    return v
+  }
+  const structure = (v: unknown, at: string): Record<string, unknown> | undefined => {
+    if (v === undefined || v === null) return undefined
+    if (typeof v !== 'object' || Array.isArray(v)) throw new ApiException(apiErrors.serialization(`Unexpected JSON type at ${at}: expected a structure, got ${Array.isArray(v) ? 'array' : typeof v}`))
+    return v as Record<string, unknown>
+  }
+  const destination = (parent: Record<string, unknown> | undefined, member: 'OnSuccess' | 'OnFailure'): string | undefined => {
+    const at = `DestinationConfig.${member}`
+    const v = structure(parent?.[member], at)?.Destination
+    if (v === undefined || v === null) return undefined
+    if (typeof v !== 'string') throw new ApiException(apiErrors.serialization(`Unexpected JSON type at ${at}.Destination: expected a string, got ${typeof v}`))
+    const field = `destinationConfig.${member === 'OnSuccess' ? 'onSuccess' : 'onFailure'}.destination`
+    if (v.length > DESTINATION_ARN_MAX_LENGTH) failures.push({ value: v, field, constraint: `Member must have length less than or equal to ${DESTINATION_ARN_MAX_LENGTH}` })
+    if (!DESTINATION_ARN_PATTERN.test(v)) failures.push({ value: v, field, constraint: DESTINATION_ARN_CONSTRAINT })
+    return v === '' ? undefined : v
+  }
+  const maximumRetryAttempts = integer('MaximumRetryAttempts', 'maximumRetryAttempts', MAX_RETRY_ATTEMPTS_RANGE)
+  const maximumEventAgeInSeconds = integer('MaximumEventAgeInSeconds', 'maximumEventAgeInSeconds', MAX_EVENT_AGE_RANGE_S)
+  const dc = structure(body.DestinationConfig, 'DestinationConfig')
+  const destinations = dc && { onSuccess: destination(dc, 'OnSuccess'), onFailure: destination(dc, 'OnFailure') }
+  if (failures.length > 0) throw new ApiException(apiErrors.validations(failures))
+  return { maximumRetryAttempts, maximumEventAgeInSeconds, destinations }
 }
 
 async function jsonBody<T>(req: http.IncomingMessage, limit: number, operation: string, tooLarge = apiErrors.requestBodyTooLarge(operation, limit)): Promise<T> {

@@ -11,7 +11,8 @@ import path from 'node:path'
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import { CreateFunctionCommand, GetFunctionConfigurationCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda'
 import { NodeHttpHandler } from '@smithy/node-http-handler'
-import { parseReportLine } from '../lambda/protocol.js'
+import { expect } from 'vitest'
+import { type ApiError, parseReportLine } from '../lambda/protocol.js'
 import { zipFiles } from './zip.js'
 
 export const CREDENTIALS = { accessKeyId: 'x', secretAccessKey: 'y' }
@@ -151,6 +152,16 @@ export async function sdkError(p: Promise<unknown>): Promise<Error & { name: str
     return e as Error & { $metadata?: { httpStatusCode?: number } }
   }
   throw new Error('expected the call to fail, but it succeeded')
+}
+
+/** The SDK error a promise rejects with, against a protocol.ts ApiError: error code, HTTP status and exact message. */
+export async function expectSdkError(p: Promise<unknown>, expected: ApiError): Promise<void> {
+  const e = await sdkError(p)
+  expect({ code: e.name, status: e.$metadata?.httpStatusCode, message: e.message }).toEqual({
+    code: expected.code,
+    status: expected.status,
+    message: String(expected.body.message ?? expected.body.Message),
+  })
 }
 
 /** Escapes a string for use inside a RegExp. */

@@ -292,6 +292,35 @@ export const apiErrors = {
    * for an unreadable request; the message is the kit's (unconfirmed for Lambda).
    */
   serialization: (message: string): ApiError => ({ status: 400, code: 'SerializationException', body: { message } }),
+
+  // ------------------------------------------------ async invocation configuration (EIC = LS `test_lambda_api.snapshot.json`
+  // `TestLambdaEventInvokeConfig::test_lambda_eventinvokeconfig_exceptions` and `…_lifecycle`, recorded 2025-11-25)
+  /** Put, Update or List for a function (or a qualifier) that does not exist (EIC "put_functionname_name_notfound", "put_alias_doesnotexist", "list_function_doesnotexist"). */
+  eventInvokeFunctionNotFound: (): ApiError => ({ status: 404, code: 'ResourceNotFoundException', body: { Type: 'User', Message: "The function doesn't exist." } }),
+  /**
+   * Get, Delete or Update with no configuration set; Get and Delete also for a function that does not exist. The ARN
+   * is qualified, `:$LATEST` when no qualifier was given (EIC "get_function_doesnotexist", "delete_function_not_found",
+   * "update_eventinvokeconfig_config_doesnotexist_without_qualifier", "get_qualifier_doesnotexist").
+   */
+  eventInvokeConfigNotFound: (qualifiedArn: string): ApiError => ({
+    status: 404,
+    code: 'ResourceNotFoundException',
+    body: { Type: 'User', Message: `The function ${qualifiedArn} doesn't have an EventInvokeConfig` },
+  }),
+  /** Put or Update with none of MaximumRetryAttempts, MaximumEventAgeInSeconds, DestinationConfig; checked before the function is looked up (EIC "put_functionname_nootherargs"). */
+  eventInvokeConfigEmpty: (): ApiError => userError(400, 'InvalidParameterValueException', 'You must specify at least one of error handling or destination setting.'),
+  /** A Lambda destination that does not exist (EIC "put_destination_lambda_doesntexist"). */
+  destinationNotFound: (arn: string): ApiError => userError(400, 'InvalidParameterValueException', `The destination ARN ${arn} is invalid.`),
+  /** The function as its own destination (EIC "put_destination_recursive"). */
+  destinationIsSelf: (): ApiError => userError(400, 'InvalidParameterValueException', "You can't specify the function as a destination for itself."),
+  /** A destination of a service that cannot be one, e.g. IAM (EIC "put_destination_invalid_service_arn"). */
+  destinationConfigInvalid: (onSuccess?: string, onFailure?: string): ApiError =>
+    userError(
+      400,
+      'InvalidParameterValueException',
+      `The provided destination config DestinationConfig(onSuccess=${onSuccess ? `OnSuccess(destination=${onSuccess})` : 'null'}, ` +
+        `onFailure=${onFailure ? `OnFailure(destination=${onFailure})` : 'null'}) is invalid.`,
+    ),
 } as const
 
 /** One failed constraint of a request member, as a ValidationException names it. */
@@ -342,6 +371,35 @@ export const CREATABLE_RUNTIMES = [
 ] as const
 /** Largest deployment package (zip) in a request (LS `test_oversized_zipped_create_lambda`, recorded 2025-11). */
 export const ZIPPED_CODE_LIMIT = 52_428_800
+
+// ---------------------------------------------------------------- async invocation configuration (LB §6)
+/**
+ * Put/Get/Update/DeleteFunctionEventInvokeConfig and ListFunctionEventInvokeConfigs have their own API version
+ * (model `requestUri`): PUT/GET/POST/DELETE `/2019-09-25/functions/{FunctionName}/event-invoke-config`, GET `…/list`.
+ */
+export const EVENT_INVOKE_CONFIG_API = '/2019-09-25/functions'
+export const EVENT_INVOKE_CONFIG_SEGMENT = 'event-invoke-config'
+export const EVENT_INVOKE_CONFIG_LIST_SEGMENT = 'list'
+/** Model shapes `MaximumRetryAttempts` and `MaximumEventAgeInSeconds`; unset means 2 retries and 6 h (LB §6). */
+export const MAX_RETRY_ATTEMPTS_RANGE = [0, 2] as const
+export const DEFAULT_MAX_RETRY_ATTEMPTS = 2
+export const MAX_EVENT_AGE_RANGE_S = [60, 21_600] as const
+export const DEFAULT_MAX_EVENT_AGE_S = 21_600
+/** ListFunctionEventInvokeConfigs MaxItems (model `MaxFunctionEventInvokeConfigListItems`). */
+export const EVENT_INVOKE_CONFIG_LIST_MAX_ITEMS = [1, 50] as const
+/**
+ * DestinationArn's pattern as AWS prints it (EIC "put_destination_invalid_arn_pattern", recorded 2025-11-25; the
+ * model in botocore 1.43 lacks `(eusc-)?`), matched whole; its length is at most 350 (model `DestinationArn`).
+ */
+const DESTINATION_ARN_SOURCE = '$|kafka://([^.]([a-zA-Z0-9\\-_.]{0,248}))|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)'
+export const DESTINATION_ARN_PATTERN = new RegExp(`^(?:${DESTINATION_ARN_SOURCE})$`)
+export const DESTINATION_ARN_CONSTRAINT = `Member must satisfy regular expression pattern: ${DESTINATION_ARN_SOURCE}`
+export const DESTINATION_ARN_MAX_LENGTH = 350
+/**
+ * Services a destination may name (model `DestinationConfig` doc: function, SQS queue, SNS topic, EventBridge bus,
+ * and an S3 bucket for on-failure only); any other gets destinationConfigInvalid.
+ */
+export const DESTINATION_SERVICES = { onSuccess: ['lambda', 'sqs', 'sns', 'events'], onFailure: ['lambda', 'sqs', 'sns', 'events', 's3'] } as const
 
 // ---------------------------------------------------------------- log lines (LB §5)
 const ms2 = (ms: number): string => ms.toFixed(2)
