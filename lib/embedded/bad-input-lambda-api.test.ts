@@ -6,6 +6,7 @@
  * task.meta.figures; a failing property prints its seed and path (fast-check), which `fc.assert` replays.
  */
 import crypto from 'node:crypto'
+import http from 'node:http'
 import net from 'node:net'
 import { DeleteFunctionCommand, InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda'
 import fc from 'fast-check'
@@ -42,6 +43,13 @@ let client: LambdaClient
 let port: number
 /** An echo function the fuzz may invoke, reconfigure or even delete (health checks use fresh functions). */
 const ECHO = uniqueName('bi-echo')
+/**
+ * An echo function only the size tests use: the fuzz can delete ECHO, and an invoke of a missing function is answered
+ * before its body is read, so a test meant for the 413 then measured something else.
+ */
+const SIZED = uniqueName('bi-sized')
+/** A name no test creates. */
+const MISSING = uniqueName('bi-gone')
 /** Names CreateFunction bodies in the fuzz use, so some succeed and later requests find them. */
 const POOL = ['bi-fz-a', 'bi-fz-b', 'bi-fz-c']
 let echoZip = ''
@@ -56,6 +64,7 @@ beforeAll(async () => {
   echoZip = (await zipFiles({ bootstrap: ECHO_RUNTIME })).toString('base64')
   noBootstrapZip = (await zipFiles({ 'index.txt': 'no bootstrap' })).toString('base64')
   await deploy(client, ECHO, ECHO_RUNTIME)
+  await deploy(client, SIZED, ECHO_RUNTIME)
 })
 
 afterAll(async () => {
@@ -489,16 +498,18 @@ const MiB = 1024 * 1024
 /** What may be in flight past the limit: the linger allowance plus the socket buffers of both ends (tcp_rmem up to 32 MB here). */
 const SLACK = 64 * MiB
 
-describe('a 1 GB body is refused right after the limit, with bounded memory', () => {
+describe('a 1 GB body is refused right after the limit (or, unread, right after an early answer), with bounded memory', () => {
   const cases: { what: string; method: string; path: () => string; headers?: string; limit: number; expected: (received: number) => ApiError; messagePattern?: RegExp }[] = [
-    { what: 'Invoke', method: 'POST', path: () => `${API}/${ECHO}/invocations`, limit: SYNC_REQUEST_LIMIT, expected: () => apiErrors.requestTooLarge() },
+    { what: 'Invoke', method: 'POST', path: () => `${API}/${SIZED}/invocations`, limit: SYNC_REQUEST_LIMIT, expected: () => apiErrors.requestTooLarge() },
     {
-      what: 'Invoke (Event)', method: 'POST', path: () => `${API}/${ECHO}/invocations`, headers: 'X-Amz-Invocation-Type: Event\r\n', limit: ASYNC_REQUEST_LIMIT,
+      what: 'Invoke (Event)', method: 'POST', path: () => `${API}/${SIZED}/invocations`, headers: 'X-Amz-Invocation-Type: Event\r\n', limit: ASYNC_REQUEST_LIMIT,
       expected: (n) => apiErrors.asyncRequestTooLarge(n),
       messagePattern: new RegExp(`^\\d+ byte payload is too large for the Event invocation type \\(limit ${ASYNC_REQUEST_LIMIT} bytes\\)$`),
     },
     { what: 'CreateFunction', method: 'POST', path: () => API, limit: CODE_REQUEST_LIMIT, expected: () => apiErrors.zippedTooLarge() },
-    { what: 'UpdateFunctionCode', method: 'PUT', path: () => `${API}/${ECHO}/code`, limit: CODE_REQUEST_LIMIT, expected: () => apiErrors.zippedTooLarge() },
+    { what: 'UpdateFunctionCode', method: 'PUT', path: () => `${API}/${SIZED}/code`, limit: CODE_REQUEST_LIMIT, expected: () => apiErrors.zippedTooLarge() },
+    // Answered before a byte of the body is read; before, Node read the whole gigabyte to keep the connection.
+    { what: 'Invoke of a missing function', method: 'POST', path: () => `${API}/${MISSING}/invocations`, limit: 0, expected: () => apiErrors.functionNotFound(`arn:aws:lambda:${REGION}:000000000000:function:${MISSING}:$LATEST`) },
   ]
   const rows = cases.flatMap((c) => (['content-length', 'chunked'] as const).map((framing) => ({ ...c, framing })))
   it.for(rows)('$what, $framing', async ({ method, path, headers, limit, expected, messagePattern, framing, what }, { task }) => {
@@ -523,24 +534,108 @@ describe('a 1 GB body is refused right after the limit, with bounded memory', ()
     }
     // Refused right after the limit: the client could not push the gigabyte through (old behaviour: it drained all of it).
     expect(s.bytesWritten, `${what}: the server read on well past the limit (${s.ended})`).toBeLessThan(limit + SLACK)
-    if (s.status !== undefined) {
-      const e = expected(GiB)
-      expect(s.status).toBe(e.status)
-      expect(s.headers['x-amzn-errortype']).toBe(e.code)
-      const body = JSON.parse(s.body.toString('utf8')) as Record<string, unknown>
-      const message = String(body.message ?? body.Message)
-      if (messagePattern) expect(message).toMatch(messagePattern)
-      else expect(body).toEqual(e.body)
-      if (!chunked && messagePattern) expect(message).toBe(String(e.body.message)) // Content-Length: the size is known
-      expect(s.bytesAtAnswer!).toBeLessThan(limit + SLACK)
-    } else {
-      // No answer at all is allowed only as a cut connection (a reset) right after the limit.
-      expect(s.ended).toMatch(/^(error|closed)/)
-    }
+    // The answer arrives whole before the connection ends (the close lingers), and says that it closes.
+    const e = expected(GiB)
+    expect({ status: s.status, errorType: s.headers['x-amzn-errortype'], connection: s.headers.connection }).toEqual({ status: e.status, errorType: e.code, connection: 'close' })
+    const body = JSON.parse(s.body.toString('utf8')) as Record<string, unknown>
+    const message = String(body.message ?? body.Message)
+    if (messagePattern) expect(message).toMatch(messagePattern)
+    else expect(body).toEqual(e.body)
+    if (!chunked && messagePattern) expect(message).toBe(String(e.body.message)) // Content-Length: the size is known
+    expect(s.bytesAtAnswer!).toBeLessThan(limit + SLACK)
+    expect(s.ended).toMatch(/^(error|closed)/)
     // Memory: nothing scales with the body. A Content-Length over the limit is refused before a byte is kept; a
     // chunked body is kept up to the operation's limit (a code upload's is 70 MB), never beyond.
     const bound = (chunked ? limit : 0) + 64 * MiB
     expect(growth, `RSS grew by ${Math.round(growth / MiB)} MB`).toBeLessThan(bound)
     await expectStillServing()
+  })
+})
+
+// ------------------------------------------------------------------ 413 near the limit on a reused connection
+
+describe('a body just over the Invoke limit, over a keep-alive agent and from a client that closes', () => {
+  /** POSTs `body` to SIZED through `agent` (false: a connection per request, `Connection: close`); never rejects. */
+  function post(agent: http.Agent | false, body: Buffer, chunked: boolean): Promise<{ status?: number; headers: http.IncomingHttpHeaders; body: string; error?: string }> {
+    return new Promise((resolve) => {
+      const req = http.request(
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: `${API}/${SIZED}/invocations`,
+          agent,
+          headers: { 'content-type': 'application/json', ...(chunked ? {} : { 'content-length': body.length }) },
+        },
+        (res) => {
+          const chunks: Buffer[] = []
+          res.on('data', (c: Buffer) => chunks.push(c))
+          res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }))
+          res.on('error', (e: NodeJS.ErrnoException) => resolve({ headers: {}, body: '', error: e.code ?? e.message }))
+        },
+      )
+      req.on('error', (e: NodeJS.ErrnoException) => resolve({ headers: {}, body: '', error: e.code ?? e.message }))
+      if (chunked) {
+        for (let at = 0; at < body.length; at += 1024 * 1024) req.write(body.subarray(at, at + 1024 * 1024))
+        req.end()
+      } else req.end(body)
+    })
+  }
+
+  const jsonOrText = (t: string): unknown => {
+    try {
+      return JSON.parse(t)
+    } catch {
+      return t
+    }
+  }
+  const ROUNDS = FULL ? 10 : 3
+  const OVER = [1, 100, 4096, 65_536, 1024 * 1024]
+  it.for(['keep-alive agent', 'Connection: close'] as const)('%s: every 413 arrives whole with Connection: close, never a reset, and the next invoke works', async (client, { task }) => {
+    const agent = client === 'keep-alive agent' ? new http.Agent({ keepAlive: true, maxSockets: 1 }) : false
+    // One buffer for every size (6 MB, not streamed: it is sent as the SDK would send it).
+    const big = Buffer.alloc(SYNC_REQUEST_LIMIT + Math.max(...OVER), 0x20)
+    const e = apiErrors.requestTooLarge() // LB §2.4
+    const problems: string[] = []
+    let tooLarge = 0
+    let good = 0
+    try {
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const over of OVER) {
+          for (const chunked of [false, true]) {
+            const what = `${SYNC_REQUEST_LIMIT} + ${over} bytes${chunked ? ', chunked' : ''}, round ${round}`
+            const r = await post(agent, big.subarray(0, SYNC_REQUEST_LIMIT + over), chunked)
+            const seen = { status: r.status, connection: r.headers.connection, errorType: r.headers['x-amzn-errortype'], body: jsonOrText(r.body), error: r.error }
+            const expected = { status: e.status, connection: 'close', errorType: e.code, body: e.body, error: undefined }
+            if (JSON.stringify(seen) !== JSON.stringify(expected)) problems.push(`${what}: ${JSON.stringify(seen)}`)
+            else tooLarge++
+            // The same agent goes on: a good invoke right after the 413 is answered.
+            const event = JSON.stringify({ after: what })
+            const ok = await post(agent, Buffer.from(event), false)
+            if (ok.status !== 200 || ok.body !== event) problems.push(`invoke after ${what}: ${ok.status ?? ok.error} ${ok.body.slice(0, 200)}`)
+            else good++
+          }
+        }
+      }
+    } finally {
+      if (agent) agent.destroy()
+      task.meta.figures = { requestsOverLimit: ROUNDS * OVER.length * 2, answered413: tooLarge, goodInvokesAfter: good, problems: problems.length }
+    }
+    expect(problems).toEqual([])
+    expect(tooLarge).toBe(ROUNDS * OVER.length * 2)
+  })
+
+  // 24 MiB over: more than the socket buffers hold, so the client is still writing when the 413 goes out. Before,
+  // with `Connection: close` the server closed as soon as the 413 was flushed and the rest of the body met a reset
+  // (the client's EPIPE). Now the server half-closes after the 413 and reads on (lingerOnClose); a client that
+  // stops writing when it sees the close (as this one and Node's http do) ends the connection without a reset.
+  it.for(['keep-alive', 'close'] as const)('Connection: %s, 24 MiB over: the client reads the 413 and the connection ends without a reset', async (connection, { task }) => {
+    const total = SYNC_REQUEST_LIMIT + 24 * MiB
+    const head = `POST ${API}/${SIZED}/invocations HTTP/1.1\r\nHost: x\r\nConnection: ${connection}\r\nContent-Type: application/json\r\nContent-Length: ${total}\r\n\r\n`
+    const s = await streamHuge(port, head, total, false)
+    task.meta.figures = { bodyBytes: total, answer: s.status ?? 'none', bytesSentWhenAnswered: s.bytesAtAnswer ?? 'none', bytesSent: s.bytesWritten, ended: s.ended }
+    const e = apiErrors.requestTooLarge() // LB §2.4
+    expect({ status: s.status, connection: s.headers.connection, errorType: s.headers['x-amzn-errortype'], ended: s.ended }).toEqual({ status: e.status, connection: 'close', errorType: e.code, ended: 'closed' })
+    expect(JSON.parse(s.body.toString('utf8'))).toEqual(e.body)
   })
 })

@@ -7,6 +7,7 @@
  */
 import crypto from 'node:crypto'
 import fs from 'node:fs'
+import http from 'node:http'
 import net from 'node:net'
 import path from 'node:path'
 import { InvokeCommand, type InvokeCommandOutput, type LambdaClient } from '@aws-sdk/client-lambda'
@@ -398,18 +399,78 @@ describe('a 1 GB /response is refused right after the limit, with bounded memory
       durationMs: Math.round(r.ms),
     }
     expect(r.bytesWritten, `the listener read on well past the limit (${r.ended})`).toBeLessThan(RESPONSE_LIMIT + SLACK)
-    if (r.status !== undefined) {
-      const e = runtimeApiErrors.payloadTooLarge() // LB §1.4
-      expect(r.status).toBe(e.status)
-      expect(JSON.parse(r.body.toString('utf8'))).toEqual(e.body)
-    } else {
-      expect(r.ended).toMatch(/^(error|closed)/)
-    }
+    // The 413 itself, read before the connection closed (before, the listener reset the connection without one).
+    const e = runtimeApiErrors.payloadTooLarge() // LB §1.4
+    expect(r.status).toBe(e.status)
+    expect(JSON.parse(r.body.toString('utf8'))).toEqual(e.body)
+    expect(r.headers.connection).toBe('close')
+    expect(r.bytesAtAnswer!).toBeLessThan(RESPONSE_LIMIT + SLACK)
+    // Then the listener closes it, reading no more than its linger allows.
+    expect(r.ended).toMatch(/^(error|closed)/)
     expect(growth, `RSS grew by ${Math.round(growth / MiB)} MB`).toBeLessThan((chunked ? RESPONSE_LIMIT : 0) + 64 * MiB)
     // The caller gets the platform's error for an oversized response (LB §3.1).
     const out = await s.invoke
     expect(out.FunctionError).toBe('Unhandled')
     expect(JSON.parse(payloadText(out))).toEqual(platformErrors.responseTooLarge())
     await expectStillServing()
+  })
+})
+
+describe('an oversized /response from a runtime that asks to close the connection', () => {
+  // Node's http without an agent sends `Connection: close`. Answered before its body is all in, such a request met a
+  // connection Node closed at once, and the runtime could get EPIPE (or ECONNRESET) instead of the 413.
+  const cases = [
+    { framing: 'content-length', over: 1 },
+    { framing: 'content-length', over: 3 * 1024 * 1024 },
+    { framing: 'chunked', over: 1 },
+    { framing: 'chunked', over: 3 * 1024 * 1024 },
+  ] as const
+  it.for(cases)('$framing, $over bytes over: the 413 arrives whole, never a reset; the caller gets Function.ResponseSizeTooLarge', async ({ framing, over }, { task }) => {
+    const s = await startSession()
+    const body = Buffer.alloc(RESPONSE_LIMIT + over, 0x20)
+    const answer = await new Promise<{ status?: number; headers: http.IncomingHttpHeaders; body: string; error?: string }>((resolve) => {
+      const req = http.request(
+        {
+          host: '127.0.0.1',
+          port: s.port,
+          method: 'POST',
+          path: `${PREFIX}/invocation/${s.id}/response`,
+          agent: false,
+          headers: { 'content-type': 'application/json', ...(framing === 'content-length' ? { 'content-length': body.length } : {}) },
+        },
+        (res) => {
+          const chunks: Buffer[] = []
+          res.on('data', (c: Buffer) => chunks.push(c))
+          res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }))
+          res.on('error', (e: NodeJS.ErrnoException) => resolve({ headers: {}, body: '', error: e.code ?? e.message }))
+        },
+      )
+      req.on('error', (e: NodeJS.ErrnoException) => resolve({ headers: {}, body: '', error: e.code ?? e.message }))
+      // In 1 MiB writes, as a runtime streaming its response would.
+      for (let at = 0; at < body.length; at += 1024 * 1024) req.write(body.subarray(at, at + 1024 * 1024))
+      req.end()
+    })
+    task.meta.figures = { bodyBytes: body.length, answer: answer.status ?? `error ${answer.error}` }
+    const e = runtimeApiErrors.payloadTooLarge() // LB §1.4
+    expect({ status: answer.status, connection: answer.headers.connection, error: answer.error }).toEqual({ status: e.status, connection: 'close', error: undefined })
+    expect(JSON.parse(answer.body)).toEqual(e.body)
+    const out = await s.invoke
+    expect(out.FunctionError).toBe('Unhandled')
+    expect(JSON.parse(payloadText(out))).toEqual(platformErrors.responseTooLarge()) // LB §3.1
+  })
+
+  // More than the socket buffers hold, so the runtime is still writing when the 413 goes out: the listener half-closes
+  // after it and reads on (lingerOnClose), so the runtime's writes never meet a reset.
+  it('24 MiB over with Content-Length: the runtime reads the 413 and the connection ends without a reset', async ({ task }) => {
+    const s = await startSession()
+    const total = 30 * 1024 * 1024
+    const head = `POST ${PREFIX}/invocation/${s.id}/response HTTP/1.1\r\nHost: ${s.address}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${total}\r\n\r\n`
+    const r = await streamHuge(s.port, head, total, false)
+    task.meta.figures = { bodyBytes: total, answer: r.status ?? 'none', bytesSentWhenAnswered: r.bytesAtAnswer ?? 'none', bytesSent: r.bytesWritten, ended: r.ended }
+    const e = runtimeApiErrors.payloadTooLarge() // LB §1.4
+    expect({ status: r.status, connection: r.headers.connection, ended: r.ended }).toEqual({ status: e.status, connection: 'close', ended: 'closed' })
+    expect(JSON.parse(r.body.toString('utf8'))).toEqual(e.body)
+    const out = await s.invoke
+    expect(JSON.parse(payloadText(out))).toEqual(platformErrors.responseTooLarge()) // LB §3.1
   })
 })

@@ -28,17 +28,15 @@ import {
   TIMEOUT_RANGE_S,
   type ValidationFailure,
 } from '../lambda/protocol.js'
+import { ApiException } from './http-util.js'
 import { LogStore } from './log-store.js'
 import { FunctionPool, type PoolOptions } from './pool.js'
 import { DEPRECATED_RUNTIMES, type RuntimeTable, runtimeTable } from './runtimes.js'
 import type { FunctionSnapshot } from './sandbox.js'
 import { extractZip, ZipError } from './zip.js'
 
-export class ApiException extends Error {
-  constructor(readonly error: ApiError) {
-    super(String(error.body.message ?? error.body.Message ?? error.code))
-  }
-}
+// Defined beside sendApiError so that pool.ts can throw it without importing this module (which imports pool.ts).
+export { ApiException }
 const fail = (e: ApiError): never => {
   throw new ApiException(e)
 }
@@ -109,6 +107,8 @@ const lastModifiedNow = (): string => new Date().toISOString().replace('Z', '+00
 
 export class FunctionRegistry {
   private readonly functions = new Map<string, FunctionRecord>()
+  /** Pools of deleted functions whose running invokes have not finished yet. */
+  private readonly draining = new Set<FunctionPool>()
   private codeCounter = 0
   private readonly runtimes: RuntimeTable
 
@@ -274,18 +274,31 @@ export class FunctionRegistry {
     }, this.opts.pendingMs).unref()
   }
 
+  /**
+   * DeleteFunction. Invokes already running in an environment finish, as on AWS, and the environments go once they
+   * have (FunctionPool.close with drain); the deletion does not wait for that. Before, the environments were killed
+   * at once and a running invoke was never answered: its caller waited until the target shut down.
+   */
   async delete(raw: string): Promise<void> {
     const fn = this.get(raw)
     this.functions.delete(fn.name)
     this.opts.logStore.deleteGroup(LogStore.groupName(fn.name))
-    await fn.pool.close()
+    const pool = fn.pool
+    this.draining.add(pool)
+    void pool
+      .close({ drain: true })
+      .catch((e: unknown) => console.error(`[embedded target] ${fn.name}: tearing down the deleted function's environments failed:`, e))
+      .finally(() => this.draining.delete(pool))
+    // Environments copied the code when they started, so it can go now.
     fs.rmSync(fn.codeDir, { recursive: true, force: true })
     fs.rmSync(fn.zipPath, { force: true })
   }
 
+  /** Ends every environment now, those of deleted functions still finishing an invoke included. */
   async close(): Promise<void> {
-    await Promise.all([...this.functions.values()].map((f) => f.pool.close()))
+    await Promise.all([...[...this.functions.values()].map((f) => f.pool), ...this.draining].map((p) => p.close()))
     this.functions.clear()
+    this.draining.clear()
   }
 
   snapshot(fn: FunctionRecord): FunctionSnapshot {

@@ -1,4 +1,5 @@
 import type http from 'node:http'
+import type net from 'node:net'
 import type { ApiError } from '../lambda/protocol.js'
 
 export class BodyTooLargeError extends Error {
@@ -8,6 +9,13 @@ export class BodyTooLargeError extends Error {
 }
 export class TruncatedBodyError extends Error {}
 
+/** An answer in AWS's shape (protocol.ts ApiError), thrown by an operation and sent by the server (sendApiError). */
+export class ApiException extends Error {
+  constructor(readonly error: ApiError) {
+    super(String(error.body.message ?? error.body.Message ?? error.code))
+  }
+}
+
 /**
  * How request bodies are read (tests lower the timings). The listeners run with `requestTimeout = 0`, so that a
  * long upload is never cut by Node; these bound what a client that stops half way, or sends far too much, can hold.
@@ -16,35 +24,42 @@ export const bodyReading = {
   /** A body that sends no byte for this long is abandoned and its connection closed (no leaked request). */
   idleTimeoutMs: 30_000,
   /**
-   * After a body is rejected as too large, at most this many more bytes are read (and dropped), for at most
-   * `lingerMs`, and then the connection is closed. Reading on for a while (a lingering close) lets a client that is
-   * still writing read the 413 first: closing at once resets the connection under it, and the 413 is often lost.
+   * After a body is rejected as too large, at most this many more bytes are read (and dropped), and for at most
+   * `lingerMs` after the answer has gone out, and then the connection is closed. Reading on for a while (a lingering
+   * close) lets a client that is still writing read the 413 first: closing at once resets the connection under it,
+   * and the 413 is often lost.
    */
   lingerBytes: 8 * 1024 * 1024,
   lingerMs: 2_000,
   /**
-   * A body whose Content-Length is at most this far over the limit is read to its end, keeping the connection (the
-   * client has likely written it all already, and would find a pooled connection cut under it).
+   * A body whose Content-Length is at most this far over the limit is read to its end before the connection is
+   * closed (the client has likely written it all already, and reads the 413 once its write is done).
    */
   drainDeclaredBytes: 64 * 1024 * 1024,
 }
 
 /**
+ * Requests whose body was refused as too large: their answer says `Connection: close` (sendJson), since the rest
+ * of the body is dropped and the connection cannot carry another request in step with the client.
+ */
+const refused = new WeakSet<http.IncomingMessage>()
+/** Connections whose close is already a lingering one (lingerOnClose). */
+const lingering = new WeakSet<object>()
+
+/**
  * Reads a request body, keeping at most `limit` bytes in memory. It rejects with BodyTooLargeError as soon as the
  * limit is passed, or at once when Content-Length says it will be: before, it drained the whole body first, so a
- * 1 GB upload was read to the end before its 413 (bounded memory, unbounded time and traffic). It rejects with
- * TruncatedBodyError when the client goes away or stalls (bodyReading.idleTimeoutMs) before the body ends.
+ * 1 GB upload was read to the end before its 413 (bounded memory, unbounded time and traffic). The answer to a
+ * rejected body closes the connection gracefully (lingerOnClose). It rejects with TruncatedBodyError when the
+ * client goes away or stalls (bodyReading.idleTimeoutMs) before the body ends.
  */
 export function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
     let settled = false
-    let lingering = false
-    let dropped = 0
-    let cut = false
+    let rejected = false
     let idle: NodeJS.Timeout | undefined
-    let linger: NodeJS.Timeout | undefined
     const settle = (e: Error | null, body?: Buffer): void => {
       clearTimeout(idle)
       if (settled) return
@@ -60,39 +75,24 @@ export function readBody(req: http.IncomingMessage, limit: number): Promise<Buff
       }, bodyReading.idleTimeoutMs)
       idle.unref()
     }
-    let allowance = bodyReading.lingerBytes
-    const tooLarge = (received: number): void => {
-      lingering = true
+    const tooLarge = (received: number, linger: Linger): void => {
+      rejected = true
       chunks.length = 0
+      refused.add(req)
+      lingerOnClose(req, linger)
       settle(new BodyTooLargeError(received))
-      if (allowance === Infinity) return
-      linger = setTimeout(() => closeAfterAnswer(req), bodyReading.lingerMs)
-      linger.unref()
     }
     req.on('data', (c: Buffer) => {
-      if (lingering) {
-        dropped += c.length
-        if (dropped > allowance && !cut) {
-          cut = true
-          clearTimeout(linger)
-          closeAfterAnswer(req)
-        }
-        return
-      }
+      // Once rejected, the rest is counted and dropped by lingerOnClose.
+      if (rejected) return
       size += c.length
-      if (size > limit) return tooLarge(size)
+      if (size > limit) return tooLarge(size, { bytes: bodyReading.lingerBytes, timed: true })
       chunks.push(c)
       armIdle()
     })
-    req.on('end', () => {
-      clearTimeout(linger)
-      settle(null, Buffer.concat(chunks, size))
-    })
+    req.on('end', () => settle(null, Buffer.concat(chunks, size)))
     // A client that goes away mid-body ('aborted', then 'error' ECONNRESET, then 'close'): nothing to answer.
-    const gone = (): void => {
-      clearTimeout(linger)
-      settle(new TruncatedBodyError('request aborted before its body ended'))
-    }
+    const gone = (): void => settle(new TruncatedBodyError('request aborted before its body ended'))
     req.on('aborted', gone)
     req.on('error', gone)
     req.on('close', () => {
@@ -100,9 +100,9 @@ export function readBody(req: http.IncomingMessage, limit: number): Promise<Buff
     })
     const declared = Number(header(req, 'content-length'))
     if (declared > limit) {
-      // Known too large before a byte of it is read.
-      if (declared - limit <= bodyReading.drainDeclaredBytes) allowance = Infinity
-      tooLarge(declared)
+      // Known too large before a byte of it is read. A body not far over is read to its end (drainDeclaredBytes):
+      // bounded by its length, so not by time, which on a loaded machine could cut a client still writing it.
+      tooLarge(declared, declared - limit <= bodyReading.drainDeclaredBytes ? { bytes: declared, timed: false } : { bytes: bodyReading.lingerBytes, timed: true })
     } else armIdle()
   })
 }
@@ -131,14 +131,85 @@ export function dropStalledBody(req: http.IncomingMessage): void {
   arm()
 }
 
-/** Ends the connection once what was written to it (the 413) is flushed, so the rest of the body is never read. */
-function closeAfterAnswer(req: http.IncomingMessage): void {
-  const s = req.socket
-  if (!s || s.destroyed) return
-  s.end()
-  if (s.writableFinished) s.destroy()
-  else s.once('finish', () => s.destroy())
-  setTimeout(() => s.destroy(), 1000).unref()
+/**
+ * Call before answering a request (sendJson does). For a request whose body is not all in:
+ * - refused as too large (readBody): the answer says `Connection: close`. Before, a 413 near the limit went out on a
+ *   kept-alive connection, and a client reusing it could meet the close that followed (ECONNRESET).
+ * - the client asked to close: the close lingers (lingerOnClose). Node's own close reset the connection under a
+ *   client still writing its body (EPIPE), sometimes before it had read the answer.
+ * - answered early on a kept-alive connection (a 404 for an unknown function, say): Node reads the rest to keep the
+ *   connection, which is right for a small body; a chunked one (size unknown) or one declared beyond
+ *   drainDeclaredBytes closes instead (before, a 1 GB upload to a missing function was read to its end).
+ */
+export function prepareAnswer(res: http.ServerResponse): void {
+  const req = res.req as http.IncomingMessage | undefined
+  if (!req || res.headersSent) return
+  if (refused.has(req)) {
+    res.setHeader('connection', 'close')
+    return
+  }
+  const declared = Number(header(req, 'content-length') ?? 0)
+  const chunked = header(req, 'transfer-encoding') !== undefined
+  if (req.complete || (!chunked && !(declared > 0))) return
+  if (!wantsKeepAlive(req)) return lingerOnClose(req, { bytes: bodyReading.lingerBytes, timed: true })
+  if (chunked || declared > bodyReading.drainDeclaredBytes) {
+    res.setHeader('connection', 'close')
+    lingerOnClose(req, { bytes: bodyReading.lingerBytes, timed: true })
+  }
+}
+
+/** Whether the client lets the connection carry another request (HTTP/1.1 unless `close`; 1.0 only with `keep-alive`). */
+function wantsKeepAlive(req: http.IncomingMessage): boolean {
+  const tokens = (header(req, 'connection') ?? '').toLowerCase().split(',').map((t) => t.trim())
+  if (tokens.includes('close')) return false
+  return req.httpVersion === '1.1' || tokens.includes('keep-alive')
+}
+
+/** How long a lingering close reads on: at most `bytes` more, and (`timed`) at most bodyReading.lingerMs after the answer. */
+interface Linger {
+  bytes: number
+  timed: boolean
+}
+
+/**
+ * A lingering close (RFC 9112 §9.6) for a connection whose answer is its last while the client may still be
+ * sending the request body. Node ends such a connection with socket.destroySoon() once the answer is written: FIN,
+ * then destroy as soon as it is flushed. Whatever the client sends after that meets a closed socket, and the reset
+ * (the client's EPIPE or ECONNRESET) can throw away the answer before the client has read it. Instead: FIN after
+ * the answer, then read and drop what still comes until the body ends or the client closes, within `linger`; then
+ * close.
+ */
+function lingerOnClose(req: http.IncomingMessage, linger: Linger): void {
+  const s = req.socket as (net.Socket & { destroySoon?: () => void }) | null
+  if (!s || s.destroyed || lingering.has(s)) return
+  lingering.add(s)
+  let timer: NodeJS.Timeout | undefined
+  const cut = (): void => {
+    clearTimeout(timer)
+    s.destroy()
+  }
+  // Destroyed once the answer is flushed: nothing of the client's is left unread then, so the close is a clean FIN.
+  const closeWhenFlushed = (): void => {
+    clearTimeout(timer)
+    if (s.writableFinished) s.destroy()
+    else s.once('finish', () => s.destroy())
+  }
+  let dropped = 0
+  req.on('data', (c: Buffer) => {
+    dropped += c.length
+    if (dropped > linger.bytes) cut()
+  })
+  s.once('close', () => clearTimeout(timer))
+  // Called by Node's HTTP server (resOnFinish) for the last answer of a connection, in place of its own.
+  s.destroySoon = () => {
+    if (s.writable) s.end()
+    if (req.complete) return closeWhenFlushed()
+    req.once('end', closeWhenFlushed)
+    if (linger.timed) {
+      timer = setTimeout(cut, bodyReading.lingerMs)
+      timer.unref()
+    }
+  }
 }
 
 /** One request header's value (the first, if it was sent several times). */
@@ -150,6 +221,7 @@ export function header(req: http.IncomingMessage, name: string): string | undefi
 export function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const data = Buffer.from(JSON.stringify(body))
   if (res.headersSent || res.destroyed) return
+  prepareAnswer(res)
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(data.length), ...headers })
   res.end(data)
 }

@@ -2,7 +2,8 @@
  * The execution environments of one function: reuse of idle (frozen) sandboxes, cold starts with Lambda's
  * init retry (a failed Init is tried once more inside the invoke, LB §4), throttling, and the async queue.
  */
-import { type FunctionErrorPayload, logLines, platformErrors } from '../lambda/protocol.js'
+import { apiErrors, type FunctionErrorPayload, LATEST, logLines, platformErrors } from '../lambda/protocol.js'
+import { ApiException } from './http-util.js'
 import { LogStore } from './log-store.js'
 import { type FunctionSnapshot, type InitResult, type Invocation, type Outcome, Sandbox } from './sandbox.js'
 
@@ -13,6 +14,8 @@ export interface PoolOptions {
   maxSandboxes: number
   initTimeoutMs?: number
   asyncRetryDelaysMs: number[]
+  /** The target's own diagnostics (default: stderr). */
+  log?: (message: string) => void
 }
 
 export class ThrottledError extends Error {}
@@ -75,6 +78,8 @@ interface AsyncEvent {
   requestId?: string
   payload?: Buffer
   lastError?: Outcome
+  /** An attempt of it is under way (from asyncAttempt until its invoke settles). */
+  inAttempt?: boolean
 }
 
 /** LB §6: MaximumEventAgeInSeconds defaults to 6 h. */
@@ -104,6 +109,8 @@ export class FunctionPool {
   private readonly timers = new Set<NodeJS.Timeout>()
   /** Invokes waiting for an environment that has answered but not yet asked for its next event. */
   private readonly idleWaiters = new Set<() => void>()
+  /** Told when the last environment is gone (a deletion's drain waits for it). */
+  private readonly emptyWaiters = new Set<() => void>()
 
   constructor(private snapshot: () => FunctionSnapshot, private readonly opts: PoolOptions) {}
 
@@ -123,14 +130,19 @@ export class FunctionPool {
   }
 
   async invoke(inv: Invocation): Promise<InvokeResult> {
-    if (this.closed) throw new Error('function deleted')
+    if (this.closed) throw this.deleted()
     const fn = this.snapshot()
     let sb = this.takeIdle(fn)
     // Every waiter wakes when one finishing environment becomes idle, and only one of them gets it: the others
     // wait on while more are finishing, instead of each starting a new environment (within one overall bound).
     const waitUntil = performance.now() + FINISHING_WAIT_MS
-    while (!sb && (await this.waitForFinishing(fn.revision, waitUntil - performance.now()))) sb = this.takeIdle(fn)
+    while (!sb && (await this.waitForFinishing(fn.revision, waitUntil - performance.now()))) {
+      // Deleted while it waited: it had no environment yet, so it is an invoke of a function that is gone.
+      if (this.closed) throw this.deleted()
+      sb = this.takeIdle(fn)
+    }
     if (!sb) {
+      if (this.closed) throw this.deleted()
       if (this.all.size >= this.opts.maxSandboxes) throw new ThrottledError('too many concurrent execution environments')
       const cold = await this.coldStart(fn, inv)
       if ('failed' in cold) return cold.failed
@@ -174,6 +186,15 @@ export class FunctionPool {
     for (const w of [...this.idleWaiters]) w()
   }
 
+  /** What an invoke gets that had no environment yet when its function was deleted (as if it came after). */
+  private deleted(): ApiException {
+    return new ApiException(apiErrors.functionNotFound(`${this.snapshot().arn}:${LATEST}`))
+  }
+
+  private log(message: string): void {
+    ;(this.opts.log ?? ((m: string) => console.error(`[embedded target] ${m}`)))(message)
+  }
+
   private newSandbox(fn: FunctionSnapshot, logStream: string): Sandbox {
     const sb: Sandbox = new Sandbox({
       fn,
@@ -187,6 +208,7 @@ export class FunctionPool {
         const i = this.idle.indexOf(s)
         if (i >= 0) this.idle.splice(i, 1)
         this.wakeIdleWaiters()
+        if (this.all.size === 0) for (const w of [...this.emptyWaiters]) w()
       },
       onIdle: (s) => {
         if (this.closed || s.fn.revision !== this.snapshot().revision) {
@@ -210,6 +232,8 @@ export class FunctionPool {
     const first = this.newSandbox(fn, logStream)
     const r1 = await first.init('init', inv.log)
     if (r1.ok) return { sandbox: first }
+    // No second try for a function deleted meanwhile (its code is gone).
+    if (this.closed) throw this.deleted()
     const retry = this.newSandbox(fn, logStream)
     const started = performance.now()
     const r2 = await retry.init('invoke', inv.log, fn.timeoutS * 1000)
@@ -258,13 +282,11 @@ export class FunctionPool {
    * MaximumEventAgeInSeconds when its next attempt is due is dropped; throttles go back to the queue with backoff.
    * Every event ends in exactly one of succeeded, failed (retries exhausted), expired or dropped (function deleted),
    * and the last three leave an on-failure record. `maxRetries`, when given, overrides the function's
-   * MaximumRetryAttempts for this event.
+   * MaximumRetryAttempts for this event. Throws ResourceNotFoundException (ApiException) once the function is deleted.
    */
   enqueue(makeInvocation: () => Invocation, maxRetries?: number): void {
-    if (this.closed) {
-      this.asyncStats.dropped++
-      return
-    }
+    // Deleted while the request was read: not accepted (404), rather than a 202 for an event counted as dropped.
+    if (this.closed) throw this.deleted()
     this.asyncStats.queued++
     const ev: AsyncEvent = { makeInvocation, maxRetries, enqueuedAt: Date.now(), attempts: 0, done: false }
     this.asyncLive.add(ev)
@@ -326,9 +348,11 @@ export class FunctionPool {
     ev.requestId = inv.requestId
     ev.payload = inv.payload
     this.asyncStats.running++
+    ev.inAttempt = true
     this.invoke(inv)
       .then(async ({ outcome, finished }) => {
         await finished
+        ev.inAttempt = false
         this.asyncStats.running--
         this.asyncStats.attempts++
         ev.attempts++
@@ -347,11 +371,12 @@ export class FunctionPool {
               this.asyncReady.push(ev)
               this.pumpAsync()
             }, delays[ev.attempts - 1] ?? delays.at(-1) ?? 60_000)
-          }
+          } else this.dropDeleted(ev)
         }
         this.pumpAsync()
       })
       .catch((e: unknown) => {
+        ev.inAttempt = false
         this.asyncStats.running--
         if (!this.closed) {
           // Throttles and system errors go back to the queue with backoff (LB §6), the age limit still applying.
@@ -367,9 +392,16 @@ export class FunctionPool {
           return
         }
         this.asyncSlots--
-        this.asyncFinal(ev, 'FunctionDeleted')
+        this.dropDeleted(ev)
         this.pumpAsync()
       })
+  }
+
+  /** An event whose attempt ended after its function was deleted, with no success: dropped, and said so. */
+  private dropDeleted(ev: AsyncEvent): void {
+    if (ev.done) return
+    this.asyncFinal(ev, 'FunctionDeleted')
+    this.log(`${this.snapshot().name}: asynchronous event ${ev.requestId ?? '?'} dropped after ${ev.attempts} attempt(s): the function was deleted (on-failure record kept, condition FunctionDeleted)`)
   }
 
   /** An event leaves the queue: counted once, and recorded unless it succeeded. */
@@ -424,14 +456,44 @@ export class FunctionPool {
     this.timers.add(t)
   }
 
-  async close(): Promise<void> {
+  /**
+   * With `drain` (DeleteFunction): an invoke running in an environment finishes, as on AWS, and each environment is
+   * destroyed once it has answered (onIdle) or died, which its invoke's timeout bounds; invokes still waiting for an
+   * environment get ResourceNotFoundException (invoke); idle environments go at once. Resolves when none is left.
+   * Without (the target shutting down, or a drain cut short): every environment is destroyed now, and an invoke
+   * still running is answered as its runtime's death (Sandbox.destroy).
+   * Either way the function's queue is discarded: events still queued or waiting for a retry are counted and
+   * recorded as dropped (FunctionDeleted), with one log line, rather than left as `queued` forever; an event in an
+   * attempt ends with the attempt when draining, and is dropped now otherwise.
+   */
+  async close(o: { drain?: boolean } = {}): Promise<void> {
     this.closed = true
     for (const t of this.timers) clearTimeout(t)
     this.timers.clear()
-    // Deleting a function discards its queue: the events still queued, waiting for a retry or in an attempt are
-    // counted (and recorded) as dropped rather than left as `queued` forever.
     this.asyncReady.length = 0
-    for (const ev of [...this.asyncLive]) this.asyncFinal(ev, 'FunctionDeleted')
-    await Promise.all([...this.all].map((sb) => sb.destroy()))
+    let dropped = 0
+    for (const ev of [...this.asyncLive]) {
+      if (ev.done || (o.drain && ev.inAttempt)) continue
+      this.asyncFinal(ev, 'FunctionDeleted')
+      dropped++
+    }
+    if (dropped > 0) {
+      this.log(`${this.snapshot().name}: ${dropped} queued asynchronous event(s) dropped: the function was ${o.drain ? 'deleted' : 'shut down with the target'} (on-failure records kept, condition FunctionDeleted)`)
+    }
+    // Invokes waiting for a finishing environment learn of the deletion now.
+    this.wakeIdleWaiters()
+    if (!o.drain) {
+      await Promise.all([...this.all].map((sb) => sb.destroy()))
+      return
+    }
+    for (const sb of [...this.idle]) void sb.destroy()
+    if (this.all.size === 0) return
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.emptyWaiters.delete(done)
+        resolve()
+      }
+      this.emptyWaiters.add(done)
+    })
   }
 }

@@ -21,7 +21,7 @@ import {
   RUNTIME_HEADERS,
   runtimeApiErrors,
 } from '../lambda/protocol.js'
-import { BodyTooLargeError, dropStalledBody, header, readBody, sendJson } from './http-util.js'
+import { BodyTooLargeError, dropStalledBody, header, prepareAnswer, readBody, sendJson } from './http-util.js'
 import type { LogStore } from './log-store.js'
 import { signalGroup, watchMemory } from './process-tree.js'
 import { LAMBDA_PATH, type RuntimeSpec } from './runtimes.js'
@@ -417,11 +417,14 @@ export class Sandbox {
       : /^invocation\/[^/]+\/(response|error)$/.test(p.slice(prefix.length))
         ? { kind: p.endsWith('/response') ? ('response' as const) : ('error' as const), method: 'POST', id: safeDecode(p.slice(prefix.length).split('/')[1] ?? '') }
         : null
+    // These two go out before the body is read: prepareAnswer lets a runtime that asked to close still read them.
     if (!route) {
+      prepareAnswer(res)
       res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('404 page not found\n')
       return
     }
     if (req.method !== route.method) {
+      prepareAnswer(res)
       req.resume()
       res.writeHead(405, { allow: route.method }).end()
       return
@@ -558,12 +561,10 @@ export class Sandbox {
         sendJson(res, t.status, t.body)
         return
       }
-      // RAPID reads the whole body before it answers 413 (rapidcore/server.go sendResponseUnsafe, io.ReadAll), so
-      // the runtime gets to read the 413. readBody rejects as soon as the limit is passed; answering then made a
-      // runtime whose request says `Connection: close` (Node's http without an agent) get EPIPE instead, since Node
-      // closes such a connection once its answer is sent, with the rest of the body unread. readBody drains a
-      // bounded amount after the limit, so this waits at most that long.
-      await requestDone(req)
+      // Answered at once (RAPID reads the whole body first, rapidcore/server.go sendResponseUnsafe): the 413 says
+      // Connection: close and the close lingers (http-util lingerOnClose), so a runtime still writing reads the 413.
+      // Before, this waited for the body to end, while readBody's bounded drain closed the connection first: a 1 GB
+      // response got a reset, never the 413.
       body = Buffer.alloc(0)
       tooLarge = true
     }
@@ -657,13 +658,25 @@ export class Sandbox {
     }
   }
 
-  /** Kills the process group, closes the listener and removes the sandbox directory. Idempotent. */
+  /**
+   * Kills the process group, closes the listener and removes the sandbox directory. Idempotent. An init or invoke
+   * still under way ends as its runtime's death (SIGKILL), as onExit would end it, since onExit does nothing once
+   * the state is dead: before, a running invoke was never answered and its caller waited for good.
+   */
   async destroy(): Promise<void> {
     if (this.state === 'dead') return
-    this.state = 'dead'
     this.stopWatching()
-    if (this.current) clearTimeout(this.current.timer)
     this.kill()
+    const killed: ProcessExit = { code: null, signal: 'SIGKILL' }
+    const a = this.current
+    if (a) {
+      this.drainLogs(true)
+      for (const line of logLines.runtimeExit(a.inv.requestId, killed, 'Runtime.ExitError')) this.emit(line)
+      if (!a.answered) this.respond({ ok: false, body: json(platformErrors.exit(a.inv.requestId, killed)), errorType: 'Runtime.ExitError' })
+      this.finish({ status: 'error', errorType: 'Runtime.ExitError' })
+    }
+    this.state = 'dead'
+    this.finishInit({ ok: false, errorType: 'Runtime.ExitError', payload: platformErrors.exit('', killed), status: 'error', elapsedMs: performance.now() - this.initStart })
     for (const res of this.heldNext.splice(0)) res.destroy()
     if (this.child && !this.exited && this.child.exitCode === null && this.child.signalCode === null) {
       await new Promise<void>((resolve) => {
@@ -718,11 +731,3 @@ function json(v: unknown): Buffer {
   return Buffer.from(JSON.stringify(v))
 }
 
-/** Resolves once a request's body has ended or its connection is gone. */
-function requestDone(req: http.IncomingMessage): Promise<void> {
-  return new Promise((resolve) => {
-    if (req.complete || req.destroyed) return resolve()
-    req.once('end', () => resolve())
-    req.once('close', () => resolve())
-  })
-}
