@@ -233,7 +233,7 @@ async function expectZipRefused(zip: Buffer, expected: ApiError): Promise<{ ms: 
   }
   const ms = performance.now() - t0
   expect(fs.readdirSync(codeDir()).sort(), 'a refused package leaves nothing behind').toEqual(before)
-  await expectApiError(client.send(new GetFunctionCommand({ FunctionName: name })), apiErrors.functionNotFound(`${arn(name)}:${LATEST}`))
+  await expectApiError(client.send(new GetFunctionCommand({ FunctionName: name })), apiErrors.functionNotFound(arn(name)))
   return { ms: Math.round(ms), diskMaxBytes: diskMax, rssGrowthMB: Math.round(((rssMax - rss0) / MiB) * 10) / 10 }
 }
 
@@ -391,15 +391,19 @@ describe('CreateFunction: invalid function names', () => {
   })
 })
 
+type Op = 'GetFunction' | 'Invoke'
+
 describe('GetFunction, Invoke: invalid names and qualifiers', () => {
   const badRegionArn = `arn:aws:lambda:invalid-region:000000000000:function:my-function-${'a'.repeat(170)}`
   const get = (FunctionName: string, Qualifier?: string) => client.send(new GetFunctionCommand({ FunctionName, ...(Qualifier !== undefined ? { Qualifier } : {}) }))
   const invoke = (FunctionName: string, Qualifier?: string) => client.send(new InvokeCommand({ FunctionName, Payload: Buffer.from('{}'), ...(Qualifier !== undefined ? { Qualifier } : {}) }))
-  const cases: [string, string, string | undefined, () => ApiError][] = [
-    ['a name of 65 characters is simply not found', 'a'.repeat(65), undefined, () => apiErrors.functionNotFound(`${arn('a'.repeat(65))}:${LATEST}`)],
+  // Invoke's 404 names $LATEST when no qualifier was given, GetFunction's does not (LS recordings, 2025-11).
+  const notFound = (name: string) => (op: Op): ApiError => apiErrors.functionNotFound(op === 'Invoke' ? `${arn(name)}:${LATEST}` : arn(name))
+  const cases: [string, string, string | undefined, (op: Op) => ApiError][] = [
+    ['a name of 65 characters is simply not found', 'a'.repeat(65), undefined, notFound('a'.repeat(65))],
     ['a bad character', 'my-function!', undefined, () => apiErrors.validations([{ value: 'my-function!', field: 'functionName', constraint: FUNCTION_NAME_CONSTRAINT }])],
     ['an ARN of another region', arn(KNOWN, 'eu-west-1'), undefined, () => apiErrors.regionNotReachable('eu-west-1', REGION)],
-    ['an ARN ending in "function" names a function called "function"', `arn:aws:lambda:${REGION}:000000000000:function`, undefined, () => apiErrors.functionNotFound(`${arn('function')}:${LATEST}`)],
+    ['an ARN ending in "function" names a function called "function"', `arn:aws:lambda:${REGION}:000000000000:function`, undefined, notFound('function')],
     ['a qualifier in the ARN and a different Qualifier', `${arn(KNOWN)}:$LATEST`, '1', () => apiErrors.qualifierMismatch()],
     ['a Qualifier of 129 characters', KNOWN, 'q'.repeat(129), () => apiErrors.validations([{ value: 'q'.repeat(129), field: 'qualifier', constraint: 'Member must have length less than or equal to 128' }])],
     ['a Qualifier with a bad character', KNOWN, 'invalid!', () => apiErrors.validations([{ value: 'invalid!', field: 'qualifier', constraint: QUALIFIER_CONSTRAINT }])],
@@ -408,13 +412,17 @@ describe('GetFunction, Invoke: invalid names and qualifiers', () => {
       { value: badRegionArn, field: 'functionName', constraint: FUNCTION_NAME_CONSTRAINT },
     ])],
     ['a lower-case $latest is another qualifier, not found', KNOWN, '$latest', () => apiErrors.functionNotFound(`${arn(KNOWN)}:$latest`)],
+    // The 2025 pattern: ISO and EUSC regions and the $LATEST.PUBLISHED qualifier are valid names, not validation errors.
+    ['an ARN of an ISO region is valid, and not reachable here', arn(KNOWN, 'us-isob-east-1'), undefined, () => apiErrors.regionNotReachable('us-isob-east-1', REGION)],
+    ['an ARN of a European Sovereign Cloud region is valid, and not reachable here', arn(KNOWN, 'eusc-de-east-1'), undefined, () => apiErrors.regionNotReachable('eusc-de-east-1', REGION)],
+    ['$LATEST.PUBLISHED is a valid qualifier, not found here', `${KNOWN}:$LATEST.PUBLISHED`, undefined, () => apiErrors.functionNotFound(`${arn(KNOWN)}:$LATEST.PUBLISHED`)],
   ]
   it.for(cases)('GetFunction: %s', async ([, name, qualifier, expected], { task }) => {
-    await expectApiError(get(name, qualifier), expected())
+    await expectApiError(get(name, qualifier), expected('GetFunction'))
     task.meta.figures = { badRequests: 1 }
   })
   it.for(cases)('Invoke: %s', async ([, name, qualifier, expected], { task }) => {
-    await expectApiError(invoke(name, qualifier), expected())
+    await expectApiError(invoke(name, qualifier), expected('Invoke'))
     task.meta.figures = { badRequests: 1 }
   })
   it('an ARN of another account → 403 AccessDeniedException; a full ARN of this account works', async ({ task }) => {
@@ -444,7 +452,7 @@ describe('invalid handlers and runtimes', () => {
     task.meta.figures = { badRequests: 1 }
     const name = uniqueName('bp-handler')
     await expectApiError(create(name, { Handler: handler }), expected())
-    await expectApiError(client.send(new GetFunctionCommand({ FunctionName: name })), apiErrors.functionNotFound(`${arn(name)}:${LATEST}`))
+    await expectApiError(client.send(new GetFunctionCommand({ FunctionName: name })), apiErrors.functionNotFound(arn(name)))
   })
   it.for(handlerCases)('UpdateFunctionConfiguration with a handler with %s changes nothing', async ([, handler, expected], { task }) => {
     task.meta.figures = { badRequests: 1 }
@@ -467,7 +475,7 @@ describe('invalid handlers and runtimes', () => {
     task.meta.figures = { badRequests: 1 }
     const name = uniqueName('bp-runtime')
     await expectApiError(create(name, { Runtime: runtime as never }), expected(), o ?? {})
-    await expectApiError(client.send(new GetFunctionCommand({ FunctionName: name })), apiErrors.functionNotFound(`${arn(name)}:${LATEST}`))
+    await expectApiError(client.send(new GetFunctionCommand({ FunctionName: name })), apiErrors.functionNotFound(arn(name)))
   })
 
   it('Architectures: two, or an unknown one → ValidationException as AWS words it', async ({ task }) => {

@@ -82,9 +82,11 @@ const constantRuntime = (value: string): string => shRuntime(`  printf '%s' '${J
 
 async function expectNotFound(c: LambdaClient, name: string): Promise<void> {
   const e = await sdkError(c.send(new GetFunctionCommand({ FunctionName: name })))
-  const expected = apiErrors.functionNotFound(`${fnArn(name)}:${LATEST}`) // LB §2.4
+  // GetFunction names no qualifier when none was given (LS test_ops_on_nonexisting_fn[get_function], 2025-11).
+  const expected = apiErrors.functionNotFound(fnArn(name))
   expect(e.name).toBe(expected.code)
   expect(e.$metadata?.httpStatusCode).toBe(expected.status)
+  expect(e.message).toBe(expected.body.Message)
 }
 
 /** Asserts the SDK error's code and HTTP status against a protocol.ts ApiError (and optionally its message prefix). */
@@ -421,7 +423,7 @@ describe('DeleteFunction', () => {
     expect(d.$metadata.httpStatusCode).toBe(204)
     await expectNotFound(client, name)
     await expectApiError(client.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from('{}') })), apiErrors.functionNotFound(`${fnArn(name)}:${LATEST}`))
-    await expectApiError(client.send(new DeleteFunctionCommand({ FunctionName: name })), apiErrors.functionNotFound(`${fnArn(name)}:${LATEST}`))
+    await expectApiError(client.send(new DeleteFunctionCommand({ FunctionName: name })), apiErrors.functionNotFound(fnArn(name)))
     const all = await client.send(new ListFunctionsCommand({}))
     expect((all.Functions ?? []).map((f) => f.FunctionName)).not.toContain(name)
   })

@@ -14,6 +14,7 @@ import {
   FUNCTION_ARN_MAX_LENGTH,
   FUNCTION_NAME_CONSTRAINT,
   FUNCTION_NAME_MAX_LENGTH,
+  FUNCTION_NAME_PARTS,
   FUNCTION_NAME_PATTERN,
   HANDLER_CONSTRAINT,
   HANDLER_MAX_LENGTH,
@@ -131,28 +132,35 @@ export class FunctionRegistry {
    */
   parseName(raw: string, field = 'functionName', o: { create?: boolean; earlier?: ValidationFailure[] } = {}): { name: string; qualifier?: string } {
     const create = o.create === true
-    const m = (create ? CREATE_FUNCTION_NAME_PATTERN : FUNCTION_NAME_PATTERN).exec(raw)
-    // The groups that matter, counted from the end: both patterns end …(\d{12}:)?(function:)?(name)(:(qualifier))?
-    const name = m?.[m.length - 3]
-    const bare = m !== null && raw === name
+    const valid = (create ? CREATE_FUNCTION_NAME_PATTERN : FUNCTION_NAME_PATTERN).test(raw)
+    const parts = valid ? FUNCTION_NAME_PARTS.exec(raw)?.groups : undefined
+    if (valid && !parts) throw new Error(`FUNCTION_NAME_PARTS does not split ${raw}, which the printed pattern accepts`)
+    const name = parts?.name
+    const bare = valid && raw === name
     const errors = [...(o.earlier ?? [])]
     if (!bare) {
       const max = create ? FUNCTION_ARN_MAX_LENGTH : NAMESPACED_FUNCTION_NAME_MAX_LENGTH
       if (raw.length > max) errors.push({ value: raw, field, constraint: `Member must have length less than or equal to ${max}` })
-      if (!m) errors.push({ value: raw, field, constraint: create ? CREATE_FUNCTION_NAME_CONSTRAINT : FUNCTION_NAME_CONSTRAINT })
+      if (!valid) errors.push({ value: raw, field, constraint: create ? CREATE_FUNCTION_NAME_CONSTRAINT : FUNCTION_NAME_CONSTRAINT })
     }
     if (errors.length > 0) fail(apiErrors.validations(errors))
     if (create && name!.length > FUNCTION_NAME_MAX_LENGTH) fail(apiErrors.functionNameTooLong(raw))
-    const region = m![3]?.slice(0, -1)
+    const region = parts!.region
     if (region && region !== this.opts.region) fail(apiErrors.regionNotReachable(region, this.opts.region))
-    const account = m![m!.length - 5]?.slice(0, -1)
+    const account = parts!.account
     if (account && account !== this.opts.accountId) {
       fail(apiErrors.accessDenied(`The embedded target has one account (${this.opts.accountId}) and no cross-account access; ${raw} names account ${account}.`))
     }
-    return { name: name!, qualifier: m![m!.length - 1] }
+    return { name: name!, qualifier: parts!.qualifier }
   }
 
-  get(raw: string, qualifier?: string): FunctionRecord {
+  /**
+   * The function a FunctionName (and Qualifier) names, or AWS's 404. `notFound` is how the 404's ARN ends, which
+   * differs by operation (LS `test_lambda_api` recordings, 2025-11): Invoke names `:$LATEST` when no qualifier was
+   * given ('latest'); GetFunction, GetFunctionConfiguration and the policy calls name the qualifier only when one was
+   * given ('given'); DeleteFunction never names one ('none').
+   */
+  get(raw: string, qualifier?: string, notFound: 'latest' | 'given' | 'none' = 'given'): FunctionRecord {
     // The Qualifier parameter is checked with the name, and reported first (LS recordings, protocol.ts validations).
     const earlier: ValidationFailure[] = []
     if (qualifier !== undefined && qualifier !== '') {
@@ -163,7 +171,9 @@ export class FunctionRegistry {
     if (qualifier && q && qualifier !== q) fail(apiErrors.qualifierMismatch())
     const qual = qualifier || q
     const fn = this.functions.get(name)
-    if (!fn || (qual && qual !== LATEST)) fail(apiErrors.functionNotFound(this.arn(name, qual || LATEST)))
+    if (!fn || (qual && qual !== LATEST)) {
+      fail(apiErrors.functionNotFound(this.arn(name, notFound === 'none' ? undefined : notFound === 'latest' ? qual || LATEST : qual)))
+    }
     return fn!
   }
 
@@ -280,7 +290,7 @@ export class FunctionRegistry {
    * at once and a running invoke was never answered: its caller waited until the target shut down.
    */
   async delete(raw: string): Promise<void> {
-    const fn = this.get(raw)
+    const fn = this.get(raw, undefined, 'none')
     this.functions.delete(fn.name)
     this.opts.logStore.deleteGroup(LogStore.groupName(fn.name))
     const pool = fn.pool

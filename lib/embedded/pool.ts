@@ -2,7 +2,7 @@
  * The execution environments of one function: reuse of idle (frozen) sandboxes, cold starts with Lambda's
  * init retry (a failed Init is tried once more inside the invoke, LB §4), throttling, and the async queue.
  */
-import { apiErrors, type FunctionErrorPayload, LATEST, logLines, platformErrors } from '../lambda/protocol.js'
+import { apiErrors, DEFAULT_MAX_EVENT_AGE_S, type FunctionErrorPayload, LATEST, logLines, platformErrors } from '../lambda/protocol.js'
 import { ApiException } from './http-util.js'
 import { LogStore } from './log-store.js'
 import { type FunctionSnapshot, type InitResult, type Invocation, type Outcome, Sandbox } from './sandbox.js'
@@ -82,8 +82,6 @@ interface AsyncEvent {
   inAttempt?: boolean
 }
 
-/** LB §6: MaximumEventAgeInSeconds defaults to 6 h. */
-const DEFAULT_MAX_EVENT_AGE_S = 21_600
 /** Delay before a throttled async attempt is tried again. */
 const ASYNC_THROTTLE_BACKOFF_MS = 250
 /** On-failure records kept per function (oldest dropped first). */

@@ -426,7 +426,8 @@ export class LambdaApiServer {
   private eventInvokeTarget(raw: string, qualifier: string | undefined): { fn?: FunctionRecord; arn: string } {
     const reg = this.o.registry
     try {
-      const fn = reg.get(raw, qualifier)
+      // 'latest': the not-found message then names the same qualified ARN as `arn` below, which is how it is recognised.
+      const fn = reg.get(raw, qualifier, 'latest')
       return { fn, arn: reg.arn(fn.name, LATEST) }
     } catch (e) {
       let named: { name: string; qualifier?: string }
@@ -485,7 +486,7 @@ export class LambdaApiServer {
   private async invoke(name: string, url: URL, req: http.IncomingMessage, res: http.ServerResponse, requestId: string): Promise<void> {
     const reg = this.o.registry
     const qualifier = url.searchParams.get('Qualifier') ?? undefined
-    const fn = reg.get(name, qualifier)
+    const fn = reg.get(name, qualifier, 'latest')
     const type = (header(req, INVOKE_HEADERS.invocationType) ?? 'RequestResponse') as InvocationType
     if (!['RequestResponse', 'Event', 'DryRun'].includes(type)) {
       req.resume()

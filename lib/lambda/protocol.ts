@@ -334,9 +334,14 @@ const validationMessage = (errors: readonly ValidationFailure[]): string =>
   `${errors.length} validation error${errors.length === 1 ? '' : 's'} detected: ` +
   errors.map((e) => `Value '${e.value}' at '${e.field}' failed to satisfy constraint: ${e.constraint}`).join('; ')
 
-/** Function name pattern from the Lambda API model (name, partial ARN or full ARN, optional qualifier). */
+/**
+ * FunctionName pattern of GetFunction, Invoke, DeleteFunction and the other operations on an existing function, as
+ * AWS prints it (model `NamespacedFunctionName`, botocore 1.43; LS `test_function_name_and_qualifier_validation[*-get_function|
+ * delete_function|invoke]` and `test_invalid_invoke`, recorded 2025-11). The kit once used the model's older pattern,
+ * without the `eusc-`/`-iso` regions and the `$LATEST.PUBLISHED` qualifier, so its message differed from AWS's.
+ */
 export const FUNCTION_NAME_PATTERN =
-  /^(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_.]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?$/
+  /^(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_\.]+)(:(\$LATEST(\.PUBLISHED)?|[a-zA-Z0-9-_]+))?$/
 export const FUNCTION_NAME_CONSTRAINT = `Member must satisfy regular expression pattern: ${FUNCTION_NAME_PATTERN.source.slice(1, -1)}`
 export const ROLE_PATTERN = /^arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role\/?[a-zA-Z_0-9+=,.@\-_/]+$/
 
@@ -349,6 +354,12 @@ export const ROLE_PATTERN = /^arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role\/?[a-zA-Z_0-
 export const CREATE_FUNCTION_NAME_PATTERN =
   /^(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?$/
 export const CREATE_FUNCTION_NAME_CONSTRAINT = `Member must satisfy regular expression pattern: ${CREATE_FUNCTION_NAME_PATTERN.source.slice(1, -1)}`
+/**
+ * The parts of a FunctionName that matched FUNCTION_NAME_PATTERN or CREATE_FUNCTION_NAME_PATTERN (both have this
+ * structure; they differ in the characters allowed), by name rather than by the printed patterns' group numbers.
+ */
+export const FUNCTION_NAME_PARTS =
+  /^(?:arn:(?:aws[a-zA-Z-]*)?:lambda:)?(?:(?<region>(?:eusc-)?[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d):)?(?:(?<account>\d{12}):)?(?:function:)?(?<name>[a-zA-Z0-9-_.]+)(?::(?<qualifier>\$LATEST(?:\.PUBLISHED)?|[a-zA-Z0-9-_]+))?$/
 /** A bare function name (CreateFunction; LS recordings above). */
 export const FUNCTION_NAME_MAX_LENGTH = 64
 /** CreateFunction's FunctionName as a full or partial ARN (model `FunctionName` max 140; LS `test_function_arns` "long_function_arn_exc"). */
