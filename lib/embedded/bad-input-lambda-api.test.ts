@@ -22,6 +22,8 @@ import {
   payloadJson,
   memoryWatch,
   rawExchange,
+  postRaw,
+  type PostAnswer,
   type RawAnswer,
   REGION,
   ROLE,
@@ -556,31 +558,7 @@ describe('a 1 GB body is refused right after the limit (or, unread, right after 
 
 describe('a body just over the Invoke limit, over a keep-alive agent and from a client that closes', () => {
   /** POSTs `body` to SIZED through `agent` (false: a connection per request, `Connection: close`); never rejects. */
-  function post(agent: http.Agent | false, body: Buffer, chunked: boolean): Promise<{ status?: number; headers: http.IncomingHttpHeaders; body: string; error?: string }> {
-    return new Promise((resolve) => {
-      const req = http.request(
-        {
-          host: '127.0.0.1',
-          port,
-          method: 'POST',
-          path: `${API}/${SIZED}/invocations`,
-          agent,
-          headers: { 'content-type': 'application/json', ...(chunked ? {} : { 'content-length': body.length }) },
-        },
-        (res) => {
-          const chunks: Buffer[] = []
-          res.on('data', (c: Buffer) => chunks.push(c))
-          res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }))
-          res.on('error', (e: NodeJS.ErrnoException) => resolve({ headers: {}, body: '', error: e.code ?? e.message }))
-        },
-      )
-      req.on('error', (e: NodeJS.ErrnoException) => resolve({ headers: {}, body: '', error: e.code ?? e.message }))
-      if (chunked) {
-        for (let at = 0; at < body.length; at += 1024 * 1024) req.write(body.subarray(at, at + 1024 * 1024))
-        req.end()
-      } else req.end(body)
-    })
-  }
+  const post = (agent: http.Agent | false, body: Buffer, chunked: boolean): Promise<PostAnswer> => postRaw({ port, path: `${API}/${SIZED}/invocations`, body, chunked, agent })
 
   const jsonOrText = (t: string): unknown => {
     try {

@@ -7,7 +7,6 @@
  */
 import crypto from 'node:crypto'
 import fs from 'node:fs'
-import http from 'node:http'
 import net from 'node:net'
 import path from 'node:path'
 import { InvokeCommand, type InvokeCommandOutput, type LambdaClient } from '@aws-sdk/client-lambda'
@@ -26,6 +25,7 @@ import {
   payloadJson,
   payloadText,
   rawExchange,
+  postRaw,
   type RawAnswer,
   serverSideConnections,
   sleep,
@@ -428,28 +428,7 @@ describe('an oversized /response from a runtime that asks to close the connectio
   it.for(cases)('$framing, $over bytes over: the 413 arrives whole, never a reset; the caller gets Function.ResponseSizeTooLarge', async ({ framing, over }, { task }) => {
     const s = await startSession()
     const body = Buffer.alloc(RESPONSE_LIMIT + over, 0x20)
-    const answer = await new Promise<{ status?: number; headers: http.IncomingHttpHeaders; body: string; error?: string }>((resolve) => {
-      const req = http.request(
-        {
-          host: '127.0.0.1',
-          port: s.port,
-          method: 'POST',
-          path: `${PREFIX}/invocation/${s.id}/response`,
-          agent: false,
-          headers: { 'content-type': 'application/json', ...(framing === 'content-length' ? { 'content-length': body.length } : {}) },
-        },
-        (res) => {
-          const chunks: Buffer[] = []
-          res.on('data', (c: Buffer) => chunks.push(c))
-          res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }))
-          res.on('error', (e: NodeJS.ErrnoException) => resolve({ headers: {}, body: '', error: e.code ?? e.message }))
-        },
-      )
-      req.on('error', (e: NodeJS.ErrnoException) => resolve({ headers: {}, body: '', error: e.code ?? e.message }))
-      // In 1 MiB writes, as a runtime streaming its response would.
-      for (let at = 0; at < body.length; at += 1024 * 1024) req.write(body.subarray(at, at + 1024 * 1024))
-      req.end()
-    })
+    const answer = await postRaw({ port: s.port, path: `${PREFIX}/invocation/${s.id}/response`, body, chunked: framing === 'chunked', agent: false })
     task.meta.figures = { bodyBytes: body.length, answer: answer.status ?? `error ${answer.error}` }
     const e = runtimeApiErrors.payloadTooLarge() // LB §1.4
     expect({ status: answer.status, connection: answer.headers.connection, error: answer.error }).toEqual({ status: e.status, connection: 'close', error: undefined })

@@ -739,3 +739,42 @@ export function memoryWatch(): { stop(): { baseline: number; peak: number; metho
     },
   }
 }
+
+/** What postRaw got: the answer, or the socket error that took its place. */
+export interface PostAnswer {
+  status?: number
+  headers: http.IncomingHttpHeaders
+  body: string
+  error?: string
+}
+
+/**
+ * POSTs `body` with Node's http (no SDK, no retry) and resolves with the answer or the socket error, never rejects.
+ * `chunked` sends it in 1 MiB writes without Content-Length, as a runtime streaming its response would; `agent`
+ * false is a connection per request, which Node sends with `Connection: close`.
+ */
+export function postRaw(o: { port: number; path: string; body: Buffer; chunked: boolean; agent: http.Agent | false }): Promise<PostAnswer> {
+  return new Promise((resolve) => {
+    const failed = (e: NodeJS.ErrnoException): void => resolve({ headers: {}, body: '', error: e.code ?? e.message })
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port: o.port,
+        method: 'POST',
+        path: o.path,
+        agent: o.agent,
+        headers: { 'content-type': 'application/json', ...(o.chunked ? {} : { 'content-length': o.body.length }) },
+      },
+      (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }))
+        res.on('error', failed)
+      },
+    )
+    req.on('error', failed)
+    if (!o.chunked) return void req.end(o.body)
+    for (let at = 0; at < o.body.length; at += 1024 * 1024) req.write(o.body.subarray(at, at + 1024 * 1024))
+    req.end()
+  })
+}
