@@ -459,11 +459,21 @@ function procNetAddress(hex: string): string {
   return Array.from({ length: 8 }, (_, i) => ((bytes[2 * i]! << 8) | bytes[2 * i + 1]!).toString(16)).join(':')
 }
 
-/** Every listening TCP socket (IPv4 and IPv6) held open by one of `pids`, from /proc/net/tcp{,6} and /proc/<pid>/fd. */
-export function tcpListenersOf(pids: readonly number[]): TcpListener[] {
-  const inodes = new Set<number>()
-  for (const pid of pids) for (const i of socketInodes(pid)) inodes.add(i)
-  const out: TcpListener[] = []
+/** One row of /proc/net/tcp or tcp6: both ends, the state (hex, `0A` = LISTEN) and the socket's inode. */
+export interface TcpRow {
+  local: { address: string; port: number }
+  remote: { address: string; port: number }
+  state: string
+  inode: number
+}
+
+/** Every TCP socket of this network namespace, IPv4 and IPv6, from /proc/net/tcp{,6}. */
+export function procNetTcp(): TcpRow[] {
+  const out: TcpRow[] = []
+  const end = (field: string): { address: string; port: number } => {
+    const [addr, port] = field.split(':') as [string, string]
+    return { address: procNetAddress(addr), port: parseInt(port, 16) }
+  }
   for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
     let text = ''
     try {
@@ -472,14 +482,29 @@ export function tcpListenersOf(pids: readonly number[]): TcpListener[] {
       continue
     }
     for (const line of text.split('\n').slice(1)) {
-      const f = line.trim().split(/\s+/)
       // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
-      if (f[3] !== '0A' || !inodes.has(Number(f[9]))) continue
-      const [addr, port] = f[1]!.split(':') as [string, string]
-      out.push({ address: procNetAddress(addr), port: parseInt(port, 16), inode: Number(f[9]) })
+      const f = line.trim().split(/\s+/)
+      if (f.length < 10) continue
+      out.push({ local: end(f[1]!), remote: end(f[2]!), state: f[3]!, inode: Number(f[9]) })
     }
   }
   return out
+}
+
+/** Every listening TCP socket (IPv4 and IPv6) held open by one of `pids`, from /proc/net/tcp{,6} and /proc/<pid>/fd. */
+export function tcpListenersOf(pids: readonly number[]): TcpListener[] {
+  const inodes = new Set<number>()
+  for (const pid of pids) for (const i of socketInodes(pid)) inodes.add(i)
+  return procNetTcp()
+    .filter((r) => r.state === '0A' && inodes.has(r.inode))
+    .map((r) => ({ address: r.local.address, port: r.local.port, inode: r.inode }))
+}
+
+/** Every socket listening on `port`, whoever holds it. */
+export function tcpListenersOn(port: number): TcpListener[] {
+  return procNetTcp()
+    .filter((r) => r.state === '0A' && r.local.port === port)
+    .map((r) => ({ address: r.local.address, port: r.local.port, inode: r.inode }))
 }
 
 /** Whether a listener's address is the loopback interface only. */
@@ -613,25 +638,12 @@ export function rawExchange(port: number, request: Buffer | string, o: { halfClo
   })
 }
 
-/** TCP connections whose local end is 127.0.0.1:`port` (the server's side), by peer port, from /proc/net/tcp. */
+/** TCP connections whose local end is `port` (the server's side), by peer port, from /proc/net/tcp{,6}. */
 export function serverSideConnections(port: number): { peerPort: number; state: string }[] {
   const STATES: Record<string, string> = { '01': 'ESTABLISHED', '06': 'TIME_WAIT', '07': 'CLOSE', '08': 'CLOSE_WAIT', '09': 'LAST_ACK', '0B': 'CLOSING', '04': 'FIN_WAIT1', '05': 'FIN_WAIT2' }
-  const hexPort = port.toString(16).toUpperCase().padStart(4, '0')
-  const out: { peerPort: number; state: string }[] = []
-  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text = ''
-    try {
-      text = fs.readFileSync(file, 'utf8')
-    } catch {
-      continue
-    }
-    for (const line of text.split('\n').slice(1)) {
-      const f = line.trim().split(/\s+/)
-      if (!f[1]?.endsWith(`:${hexPort}`) || f[3] === '0A') continue
-      out.push({ peerPort: parseInt(f[2]!.split(':')[1]!, 16), state: STATES[f[3]!] ?? f[3]! })
-    }
-  }
-  return out
+  return procNetTcp()
+    .filter((r) => r.local.port === port && r.state !== '0A')
+    .map((r) => ({ peerPort: r.remote.port, state: STATES[r.state] ?? r.state }))
 }
 
 /** How a streamed body ended (streamHuge). */
