@@ -26,7 +26,7 @@ import {
   deployPackage,
   ECHO_RUNTIME,
   isLoopback,
-  lambdaControlClient,
+  lambdaClient,
   nativeProbePackage,
   openFds,
   parseHttpResponse,
@@ -105,7 +105,7 @@ describe('isolation', () => {
       process.env[k] = v
     }
     target = await startEmbeddedTarget({ pendingMs: 0, servicesEndpoint: moto?.endpoint })
-    lambda = lambdaControlClient(target.endpoint)
+    lambda = lambdaClient(target.endpoint, { freshConnections: true })
     raw = new RawInvoker(target.endpoint, 8)
     fnName = uniqueName('hy-iso')
     await deployPackage(lambda, fnName, probeZip, { timeout: 10, env: { PROBE: 'dispatch', MY_FUNCTION_VAR: 'mine' } })
@@ -200,7 +200,7 @@ describe('hygiene: nothing left behind', () => {
     const childrenBefore = new Set(descendantsOf(process.pid).map((p) => `${p.pid}:${p.startTime}`))
     const target = await startEmbeddedTarget({ pendingMs: 0, servicesEndpoint: moto?.endpoint, maxSandboxes: 8 })
     const workDir = String(target.details.workDir)
-    const lambda = lambdaControlClient(target.endpoint)
+    const lambda = lambdaClient(target.endpoint, { freshConnections: true })
     const raw = new RawInvoker(target.endpoint, 16)
     const figures: Record<string, number | string> = {}
     try {
@@ -321,7 +321,7 @@ describe('deletion mid-invoke', () => {
 
   it('a running invoke finishes with its own answer, DeleteFunction does not wait for it, and its environment goes afterwards', async ({ task }) => {
     const target = await startEmbeddedTarget({ pendingMs: 0 })
-    const lambda = lambdaControlClient(target.endpoint)
+    const lambda = lambdaClient(target.endpoint, { freshConnections: true })
     const raw = new RawInvoker(target.endpoint, 2)
     try {
       const name = uniqueName('hy-delete')
@@ -356,7 +356,7 @@ describe('deletion mid-invoke', () => {
 
   it('an invoke waiting for an environment that is finishing gets ResourceNotFoundException, not a new environment', async ({ task }) => {
     const target = await startEmbeddedTarget({ pendingMs: 0 })
-    const lambda = lambdaControlClient(target.endpoint)
+    const lambda = lambdaClient(target.endpoint, { freshConnections: true })
     const raw = new RawInvoker(target.endpoint, 2)
     try {
       const name = uniqueName('hy-linger')
@@ -382,7 +382,7 @@ describe('deletion mid-invoke', () => {
 
   it.for(['RequestResponse', 'Event'] as const)('%s: an invoke whose body is still arriving when the function is deleted gets ResourceNotFoundException', { timeout: 30_000 }, async (type, { task }) => {
     const target = await startEmbeddedTarget({ pendingMs: 0 })
-    const lambda = lambdaControlClient(target.endpoint)
+    const lambda = lambdaClient(target.endpoint, { freshConnections: true })
     try {
       const name = uniqueName('hy-body')
       await deploy(lambda, name, ECHO_RUNTIME)
@@ -424,7 +424,7 @@ describe('deletion mid-invoke', () => {
   it('queued asynchronous events are dropped with an on-failure record and a log line; the one already running finishes', async ({ task }) => {
     // One environment, so one event runs while the others wait in the queue.
     const target = await startEmbeddedTarget({ pendingMs: 0, maxSandboxes: 1 })
-    const lambda = lambdaControlClient(target.endpoint)
+    const lambda = lambdaClient(target.endpoint, { freshConnections: true })
     const raw = new RawInvoker(target.endpoint, 2)
     const logged: string[] = []
     // Watched, and passed on: the lines still reach stderr.

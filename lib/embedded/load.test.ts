@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { buildHistogram, histogramPercentileMs } from '../latency/histogram.js'
 import { quantileCI, sortedAscending } from '../latency/stats.js'
 import { type EmbeddedTarget, startEmbeddedTarget } from './index.js'
-import { deployPackage, lambdaControlClient, nativeProbePackage, RawInvoker, uniqueName } from './test-support.js'
+import { deployPackage, lambdaClient, nativeProbePackage, RawInvoker, uniqueName } from './test-support.js'
 
 const FULL = inject('config').profile === 'full'
 const FUNCTIONS = 4
@@ -24,7 +24,7 @@ let probeZip: Buffer
 beforeAll(async () => {
   probeZip = await nativeProbePackage()
   target = await startEmbeddedTarget({ pendingMs: 0 })
-  lambda = lambdaControlClient(target.endpoint)
+  lambda = lambdaClient(target.endpoint, { freshConnections: true })
   raw = new RawInvoker(target.endpoint, FUNCTIONS * CONCURRENCY_PER_FUNCTION)
 })
 

@@ -32,7 +32,7 @@ import {
   CREDENTIALS,
   deployPackage,
   freshConnectionHandler,
-  lambdaControlClient,
+  lambdaClient,
   nativeProbePackage,
   RawInvoker,
   REGION,
@@ -71,7 +71,7 @@ beforeAll(async () => {
   // No services behind this target: 10,000 invocations' log lines need not be shipped to moto.
   probeZip = await nativeProbePackage()
   target = await startEmbeddedTarget({ pendingMs: 0, asyncRetryDelaysMs: RETRY_DELAYS_MS, asyncEventAgeSecondMs: EVENT_AGE_SECOND_MS, maxSandboxes: MAX_SANDBOXES })
-  lambda = lambdaControlClient(target.endpoint)
+  lambda = lambdaClient(target.endpoint, { freshConnections: true })
   raw = new RawInvoker(target.endpoint, 32)
   dir = varTmpDir('glc-nothing-lost')
 })
@@ -442,7 +442,7 @@ describe('event source mappings: sandboxes killed mid-batch, nothing lost', () =
       return
     }
     esmTarget = await startEmbeddedTarget({ pendingMs: 0, servicesEndpoint: moto.endpoint, eventSourceMappings: { pollIntervalMs: 100, retryDelayMs: 100, transitionMs: 50 } })
-    esmLambda = lambdaControlClient(esmTarget.endpoint)
+    esmLambda = lambdaClient(esmTarget.endpoint, { freshConnections: true })
     const c = { endpoint: esmTarget.endpoint, region: REGION, credentials: CREDENTIALS, maxAttempts: 1, requestHandler: freshConnectionHandler() }
     sqs = new SQSClient(c)
     kinesis = new KinesisClient(c)

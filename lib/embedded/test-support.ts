@@ -19,8 +19,12 @@ export const CREDENTIALS = { accessKeyId: 'x', secretAccessKey: 'y' }
 export const REGION = 'us-east-1'
 export const ROLE = 'arn:aws:iam::000000000000:role/embedded-target-test'
 
-export function lambdaClient(endpoint: string): LambdaClient {
-  return new LambdaClient({ endpoint, region: REGION, credentials: CREDENTIALS, maxAttempts: 1 })
+/**
+ * A Lambda client for the target's tests: no retries, so every answer is the target's own. `freshConnections`: a
+ * connection per call (see freshConnectionHandler), for the few control-plane calls of a long test.
+ */
+export function lambdaClient(endpoint: string, o: { freshConnections?: boolean } = {}): LambdaClient {
+  return new LambdaClient({ endpoint, region: REGION, credentials: CREDENTIALS, maxAttempts: 1, ...(o.freshConnections ? { requestHandler: freshConnectionHandler() } : {}) })
 }
 
 export function logsClient(endpoint: string): CloudWatchLogsClient {
@@ -404,11 +408,6 @@ export class RawInvoker {
  */
 export function freshConnectionHandler(): NodeHttpHandler {
   return new NodeHttpHandler({ httpAgent: new http.Agent({ keepAlive: false }) })
-}
-
-/** `lambdaClient` with a connection per call (see freshConnectionHandler). */
-export function lambdaControlClient(endpoint: string): LambdaClient {
-  return new LambdaClient({ endpoint, region: REGION, credentials: CREDENTIALS, maxAttempts: 1, requestHandler: freshConnectionHandler() })
 }
 
 /** Runs `task(0)` … `task(count − 1)` with at most `concurrency` running at once; resolves when all have settled. */
