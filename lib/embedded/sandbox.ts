@@ -130,8 +130,13 @@ export class Sandbox {
     this.dir = path.join(opts.root, this.id)
   }
 
+  /**
+   * Peak memory as the REPORT line states it. Capped at MemorySize: on Lambda the limit is the environment's memory
+   * cgroup, which usage cannot pass, so an out-of-memory REPORT reads at most `Memory Size` (lambda-behavior.md §5);
+   * here the limit is enforced by sampling, which sees the process a step past it before the kill.
+   */
   get maxMemoryUsedMb(): number {
-    return Math.max(1, Math.ceil(this.peakRss / MiB))
+    return Math.min(this.fn.memoryMb, Math.max(1, Math.ceil(this.peakRss / MiB)))
   }
 
   get runtimeApi(): string {
