@@ -31,6 +31,7 @@ import {
   decodeLog,
   deploy,
   ECHO_RUNTIME,
+  expectSdkError,
   lambdaClient,
   lastReport,
   payloadJson,
@@ -411,6 +412,14 @@ describe('ListFunctions', () => {
     const all = await client.send(new ListFunctionsCommand({}))
     expect(all.NextMarker).toBeUndefined()
     expect((all.Functions ?? []).map((f) => f.FunctionName).sort()).toEqual([...seen].sort())
+  })
+
+  it('ListFunctions with a Marker it never handed out → 400 naming what to pass (before: silently the first page)', async () => {
+    const marker = 'not-a-marker'
+    await expectSdkError(
+      client.send(new ListFunctionsCommand({ Marker: marker })),
+      apiErrors.invalidParameter(`Invalid Marker "${marker}": pass the NextMarker of the previous ListFunctions answer, or none to start at the beginning.`),
+    )
   })
 })
 

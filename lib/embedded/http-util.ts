@@ -1,6 +1,6 @@
 import type http from 'node:http'
 import type net from 'node:net'
-import type { ApiError } from '../lambda/protocol.js'
+import { type ApiError, apiErrors } from '../lambda/protocol.js'
 
 export class BodyTooLargeError extends Error {
   constructor(readonly received: number) {
@@ -229,4 +229,17 @@ export function sendJson(res: http.ServerResponse, status: number, body: unknown
 /** An API error in the restJson1 shape the AWS SDKs parse: `X-Amzn-ErrorType` plus a JSON body. */
 export function sendApiError(res: http.ServerResponse, err: ApiError, requestId: string): void {
   sendJson(res, err.status, err.body, { 'x-amzn-errortype': err.code, 'x-amzn-requestid': requestId })
+}
+
+/**
+ * One page of a List operation: the marker is the index of the next item, base64-encoded (opaque to clients, as
+ * AWS's are). A marker this target did not hand out is an InvalidParameterValueException naming what to pass.
+ */
+export function pageByMarker<T>(all: readonly T[], marker: string | undefined, max: number, operation: string): { page: T[]; nextMarker?: string } {
+  const start = marker === undefined || marker === '' ? 0 : Number(Buffer.from(marker, 'base64').toString())
+  if (!Number.isInteger(start) || start < 0) {
+    throw new ApiException(apiErrors.invalidParameter(`Invalid Marker ${JSON.stringify(marker)}: pass the NextMarker of the previous ${operation} answer, or none to start at the beginning.`))
+  }
+  const next = start + max < all.length ? Buffer.from(String(start + max)).toString('base64') : undefined
+  return { page: all.slice(start, start + max), ...(next ? { nextMarker: next } : {}) }
 }

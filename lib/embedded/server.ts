@@ -32,7 +32,7 @@ import {
 } from '../lambda/protocol.js'
 import { ApiException, type CreateFunctionInput, functionConfiguration, FunctionRegistry, type FunctionRecord } from './functions.js'
 import type { EventSourceMappingInput, EventSourceMappings } from './esm/mappings.js'
-import { BodyTooLargeError, dropStalledBody, header, readBody, sendApiError, sendJson, TruncatedBodyError } from './http-util.js'
+import { BodyTooLargeError, dropStalledBody, header, pageByMarker, readBody, sendApiError, sendJson, TruncatedBodyError } from './http-util.js'
 import { LogStore } from './log-store.js'
 import { addPermission, type AddPermissionInput, getPolicy, removePermission } from './policy.js'
 import { ThrottledError } from './pool.js'
@@ -409,13 +409,8 @@ export class LambdaApiServer {
     if (!fn) throw new ApiException(apiErrors.eventInvokeFunctionNotFound())
     const c = this.eventInvokeConfigs.get(fn)
     const all = c ? [this.eventInvokeConfigBody(fn, c)] : []
-    // The marker is the index of the next configuration, as ListFunctions' is.
-    const start = marker === undefined || marker === '' ? 0 : Number(Buffer.from(marker, 'base64').toString())
-    if (!Number.isInteger(start) || start < 0) {
-      throw new ApiException(apiErrors.invalidParameter(`Invalid Marker ${JSON.stringify(marker)}: pass the NextMarker of the previous ListFunctionEventInvokeConfigs answer, or none to start at the beginning.`))
-    }
-    const next = start + max < all.length ? Buffer.from(String(start + max)).toString('base64') : undefined
-    return { FunctionEventInvokeConfigs: all.slice(start, start + max), ...(next ? { NextMarker: next } : {}) }
+    const { page, nextMarker } = pageByMarker(all, marker, max, 'ListFunctionEventInvokeConfigs')
+    return { FunctionEventInvokeConfigs: page, ...(nextMarker ? { NextMarker: nextMarker } : {}) }
   }
 
   /**
@@ -477,10 +472,8 @@ export class LambdaApiServer {
   private listFunctions(url: URL): Record<string, unknown> {
     const all = this.o.registry.list()
     const max = Math.min(Math.max(Number(url.searchParams.get('MaxItems') ?? 50) || 50, 1), 10_000)
-    const start = Number(Buffer.from(url.searchParams.get('Marker') ?? '', 'base64').toString() || 0)
-    const page = all.slice(start, start + max)
-    const next = start + max < all.length ? Buffer.from(String(start + max)).toString('base64') : undefined
-    return { Functions: page.map((f) => functionConfiguration(f, this.o.region)), ...(next ? { NextMarker: next } : {}) }
+    const { page, nextMarker } = pageByMarker(all, url.searchParams.get('Marker') ?? undefined, max, 'ListFunctions')
+    return { Functions: page.map((f) => functionConfiguration(f, this.o.region)), ...(nextMarker ? { NextMarker: nextMarker } : {}) }
   }
 
   private async invoke(name: string, url: URL, req: http.IncomingMessage, res: http.ServerResponse, requestId: string): Promise<void> {

@@ -7,6 +7,7 @@
 import crypto from 'node:crypto'
 import { type ApiError, apiErrors, LATEST, newTraceId } from '../../lambda/protocol.js'
 import { ApiException, type FunctionRecord, type FunctionRegistry } from '../functions.js'
+import { pageByMarker } from '../http-util.js'
 import { ThrottledError } from '../pool.js'
 import { startSqsPoller } from './sqs-poller.js'
 import { dynamodbStreamSource, kinesisSource, startStreamPoller } from './stream-poller.js'
@@ -226,10 +227,8 @@ export class EventSourceMappings {
     }
     if (q.eventSourceArn !== undefined) all = all.filter((m) => m.eventSourceArn === q.eventSourceArn)
     const max = Math.min(Math.max(q.maxItems || 100, 1), 10_000)
-    const start = Number(Buffer.from(q.marker ?? '', 'base64').toString() || 0)
-    const page = all.slice(start, start + max)
-    const next = start + max < all.length ? Buffer.from(String(start + max)).toString('base64') : undefined
-    return { EventSourceMappings: page.map((m) => this.describe(m)), ...(next ? { NextMarker: next } : {}) }
+    const { page, nextMarker } = pageByMarker(all, q.marker, max, 'ListEventSourceMappings')
+    return { EventSourceMappings: page.map((m) => this.describe(m)), ...(nextMarker ? { NextMarker: nextMarker } : {}) }
   }
 
   update(uuid: string, input: EventSourceMappingInput): Record<string, unknown> {
