@@ -414,8 +414,8 @@ describe('ListFunctions', () => {
     expect((all.Functions ?? []).map((f) => f.FunctionName).sort()).toEqual([...seen].sort())
   })
 
-  it('ListFunctions with a Marker it never handed out → 400 naming what to pass (before: silently the first page)', async () => {
-    const marker = 'not-a-marker'
+  // Not base64, base64 of nothing or of a space, of "1e2" and "0x10" (numbers, not markers), of an index far past the end.
+  it.for(['not-a-marker', '!!!!', 'IA==', 'MWUy', 'MHgxMA==', 'OTk5OTk5'])('ListFunctions with a Marker it never handed out (%s) → 400 naming what to pass (before: a page anyway)', async (marker) => {
     await expectSdkError(
       client.send(new ListFunctionsCommand({ Marker: marker })),
       apiErrors.invalidParameter(`Invalid Marker "${marker}": pass the NextMarker of the previous ListFunctions answer, or none to start at the beginning.`),

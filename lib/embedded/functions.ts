@@ -288,11 +288,12 @@ export class FunctionRegistry {
    * DeleteFunction. Invokes already running in an environment finish, as on AWS, and the environments go once they
    * have (FunctionPool.close with drain); the deletion does not wait for that. Before, the environments were killed
    * at once and a running invoke was never answered: its caller waited until the target shut down.
+   * The function's log group stays, as on AWS (Lambda never deletes log groups; they belong to CloudWatch Logs), so
+   * a draining invoke's END and REPORT lines land in it. Deleting the group here let those lines create it again.
    */
   async delete(raw: string): Promise<void> {
     const fn = this.get(raw, undefined, 'none')
     this.functions.delete(fn.name)
-    this.opts.logStore.deleteGroup(LogStore.groupName(fn.name))
     const pool = fn.pool
     this.draining.add(pool)
     void pool

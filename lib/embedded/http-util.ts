@@ -191,8 +191,10 @@ function lingerOnClose(req: http.IncomingMessage, linger: Linger): void {
   // Destroyed once the answer is flushed: nothing of the client's is left unread then, so the close is a clean FIN.
   const closeWhenFlushed = (): void => {
     clearTimeout(timer)
-    if (s.writableFinished) s.destroy()
-    else s.once('finish', () => s.destroy())
+    if (s.writableFinished) return void s.destroy()
+    s.once('finish', () => s.destroy())
+    // A client that never reads its answer would hold the socket open: closed anyway after lingerMs.
+    setTimeout(() => s.destroy(), bodyReading.lingerMs).unref()
   }
   let dropped = 0
   req.on('data', (c: Buffer) => {
@@ -236,8 +238,11 @@ export function sendApiError(res: http.ServerResponse, err: ApiError, requestId:
  * AWS's are). A marker this target did not hand out is an InvalidParameterValueException naming what to pass.
  */
 export function pageByMarker<T>(all: readonly T[], marker: string | undefined, max: number, operation: string): { page: T[]; nextMarker?: string } {
-  const start = marker === undefined || marker === '' ? 0 : Number(Buffer.from(marker, 'base64').toString())
-  if (!Number.isInteger(start) || start < 0) {
+  const decoded = marker === undefined ? '' : Buffer.from(marker, 'base64').toString()
+  // Only markers this target wrote: canonical decimal digits that encode back to the same text, within the list.
+  const ours = marker === undefined || marker === '' || (/^(0|[1-9]\d*)$/.test(decoded) && Buffer.from(decoded).toString('base64') === marker)
+  const start = ours && decoded !== '' ? Number(decoded) : 0
+  if (!ours || start > all.length) {
     throw new ApiException(apiErrors.invalidParameter(`Invalid Marker ${JSON.stringify(marker)}: pass the NextMarker of the previous ${operation} answer, or none to start at the beginning.`))
   }
   const next = start + max < all.length ? Buffer.from(String(start + max)).toString('base64') : undefined

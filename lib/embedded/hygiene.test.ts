@@ -14,6 +14,7 @@ import crypto from 'node:crypto'
 import fs from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
+import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs'
 import { DeleteFunctionCommand, type LambdaClient } from '@aws-sdk/client-lambda'
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest'
 import { loadConfig, resolveFromRoot } from '../config.js'
@@ -27,6 +28,7 @@ import {
   ECHO_RUNTIME,
   isLoopback,
   lambdaClient,
+  logsClient,
   nativeProbePackage,
   openFds,
   parseHttpResponse,
@@ -347,6 +349,11 @@ describe('deletion mid-invoke', () => {
       expect(answeredAt).toBeGreaterThan(deletedAt)
       expect(after.status).toBe(404)
       expect(JSON.parse(after.body.toString())).toEqual(notFound(name))
+      // The log group outlives the function, as on AWS, and holds the drained invoke's REPORT line.
+      const logs = logsClient(target.endpoint)
+      const events = await logs.send(new FilterLogEventsCommand({ logGroupName: `/aws/lambda/${name}` }))
+      logs.destroy()
+      expect((events.events ?? []).filter((e) => e.message?.startsWith('REPORT RequestId: ')).length).toBe(1)
     } finally {
       raw.close()
       lambda.destroy()

@@ -122,7 +122,7 @@ export class FunctionPool {
     for (const sb of [...this.idle]) {
       if (sb.fn.revision !== rev) {
         this.idle.splice(this.idle.indexOf(sb), 1)
-        void sb.destroy()
+        this.discard(sb)
       }
     }
   }
@@ -154,7 +154,7 @@ export class FunctionPool {
     let sb: Sandbox | undefined
     while ((sb = this.idle.pop())) {
       if (sb.state === 'idle' && sb.fn.revision === fn.revision) return sb
-      void sb.destroy()
+      this.discard(sb)
     }
     return undefined
   }
@@ -187,6 +187,11 @@ export class FunctionPool {
   /** What an invoke gets that had no environment yet when its function was deleted (as if it came after). */
   private deleted(): ApiException {
     return new ApiException(apiErrors.functionNotFound(`${this.snapshot().arn}:${LATEST}`))
+  }
+
+  /** Destroys an environment without waiting; a failure to clean up is said, not an unhandled rejection. */
+  private discard(sb: Sandbox): void {
+    sb.destroy().catch((e: unknown) => this.log(`${this.snapshot().name}: destroying environment ${sb.id} failed: ${(e as Error).message}`))
   }
 
   private log(message: string): void {
@@ -484,7 +489,7 @@ export class FunctionPool {
       await Promise.all([...this.all].map((sb) => sb.destroy()))
       return
     }
-    for (const sb of [...this.idle]) void sb.destroy()
+    for (const sb of [...this.idle]) this.discard(sb)
     if (this.all.size === 0) return
     await new Promise<void>((resolve) => {
       const done = (): void => {

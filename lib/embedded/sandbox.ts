@@ -154,6 +154,12 @@ export class Sandbox {
     fs.cpSync(this.fn.codeDir, taskDir, { recursive: true, verbatimSymlinks: true })
     this.logFd = fs.openSync(path.join(this.dir, 'output.log'), 'a+')
     await this.startRuntimeApi()
+    if (this.isDead()) {
+      // Destroyed while the Runtime API was starting (the target shutting down during a cold start): destroy() found
+      // no server yet, so close it here, and spawn nothing; before, the runtime started anyway and was never killed.
+      await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()))
+      return { ok: false, errorType: 'Runtime.ExitError', payload: platformErrors.exit('', { code: null, signal: 'SIGKILL' }), status: 'error', elapsedMs: 0 }
+    }
     this.tailTo = tail
     this.emit(logLines.initStart(this.fn.runtime.runtimeVersion, `arn:aws:lambda:${this.fn.region}::runtime:embedded`))
     this.initStart = performance.now()
@@ -179,6 +185,11 @@ export class Sandbox {
     }
     this.tailTo = undefined
     return r
+  }
+
+  /** A method, not `this.state === 'dead'` inline: TypeScript narrows `state` across the awaits of init. */
+  private isDead(): boolean {
+    return this.state === 'dead'
   }
 
   private finishInit(r: InitResult): void {

@@ -13,6 +13,7 @@ import path from 'node:path'
 import { expect, test } from 'vitest'
 import { REPO_ROOT } from '../config.js'
 import type { ResultsDocument } from '../results/model.js'
+import { machineChangedTooMuch } from './gate.js'
 import type { GateVerdict } from './model.js'
 import { saveBaseline } from '../cli/baseline-save.js'
 
@@ -44,11 +45,6 @@ function withoutKitEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('CONFORMANCE_') && !k.startsWith('VITEST')))
 }
 
-/** The gate refused to compare because the machine's speed changed more than ×/÷ SPEED_FACTOR_LIMIT between runs. */
-function machineChanged(v: GateVerdict | undefined): boolean {
-  return v?.verdict === 'inconclusive' && v.speedFactor !== null
-}
-
 /** Attempts of the whole protocol, each with a fresh baseline, while the machine's speed swings beyond the limit. */
 const ATTEMPTS = 3
 
@@ -58,7 +54,7 @@ test('latency gate: a saved baseline passes a rerun of the same shim and fails t
     for (let attempt = 1; ; attempt++) {
       const at = path.join(dir, `attempt-${attempt}`)
       const retry = (v: GateVerdict | undefined, what: string): boolean => {
-        if (!machineChanged(v) || attempt >= ATTEMPTS) return false
+        if (!machineChangedTooMuch(v) || attempt >= ATTEMPTS) return false
         console.log(`[gate] attempt ${attempt}: ${what}: ${v?.explanation}; again with a fresh baseline`)
         return true
       }

@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { gateAlpha, gateSeries, type GateSeries, NOISE_THRESHOLDS, noiseThresholdMs, readBaseline, SPEED_FACTOR_LIMIT, SPEED_REFERENCE_MIN_SAMPLES, speedFactor } from './gate.js'
+import { gateAlpha, gateSeries, type GateSeries, NOISE_THRESHOLDS, noiseThresholdMs, machineChangedTooMuch, readBaseline, SPEED_FACTOR_LIMIT, SPEED_REFERENCE_MIN_SAMPLES, speedFactor } from './gate.js'
 import type { Experiment } from './model.js'
 import { seededRandom as seeded } from './seeded-random.js'
 
@@ -166,6 +166,12 @@ describe('machine-speed reference (DryRun round trips around each series)', () =
     const faster = gateSeries(withRef(sdkWarm(400, 1), reference(11)), withRef(sdkWarm(400, 2, 0.4), reference(12, 0.4)), { alpha: ALPHA })
     expect(faster.verdict).toBe('inconclusive')
     expect(faster.explanation).toMatch(/2\.\d\d× faster/)
+    // Told apart from the too-few-samples kind, which the test that measured the series lets pass.
+    expect(machineChangedTooMuch(slower)).toBe(true)
+    expect(machineChangedTooMuch(faster)).toBe(true)
+    const few = gateSeries(withRef([1, 2, 3], reference(11)), withRef(sdkWarm(400, 2), reference(12)), { alpha: ALPHA })
+    expect(few.verdict).toBe('inconclusive')
+    expect(machineChangedTooMuch(few)).toBe(false)
   })
 
   it(`fewer than ${SPEED_REFERENCE_MIN_SAMPLES} reference samples on a side: no factor`, () => {

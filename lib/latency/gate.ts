@@ -68,6 +68,12 @@ export const SPEED_REFERENCE_MIN_SAMPLES = 20
  */
 export const SPEED_FACTOR_LIMIT = 2
 
+/** Whether a verdict is 'inconclusive' because the machine's speed changed beyond SPEED_FACTOR_LIMIT. */
+export function machineChangedTooMuch(v: GateVerdict | undefined): boolean {
+  const f = v?.speedFactor
+  return v?.verdict === 'inconclusive' && typeof f === 'number' && (f > SPEED_FACTOR_LIMIT || f < 1 / SPEED_FACTOR_LIMIT)
+}
+
 /**
  * Current ÷ baseline median of the machine-speed reference (model.ts SpeedReference), or null when either side has
  * too few reference samples. Dividing the current samples by it compares both runs at the baseline's speed: a
@@ -158,6 +164,17 @@ export function gateSeries(baseline: GateSeries | undefined, current: GateSeries
   const baseMedian = base.length > 0 ? median(base) : null
   const factor = speedFactor(baseline, current)
   const counted = { ...empty, baselineN: base.length, baselineMedianMs: baseMedian, speedFactor: factor }
+  // First: when the machine changed this much, nothing else about the comparison means anything.
+  if (factor !== null && (factor > SPEED_FACTOR_LIMIT || factor < 1 / SPEED_FACTOR_LIMIT)) {
+    return {
+      ...counted,
+      verdict: 'inconclusive',
+      explanation:
+        `${name}: the machine's speed changed ${factor > 1 ? `${factor.toFixed(2)}× slower` : `${(1 / factor).toFixed(2)}× faster`} between the runs ` +
+        `(median ${REFERENCE_NAME}, current ÷ baseline = ${factor.toFixed(3)}; beyond ×/÷ ${SPEED_FACTOR_LIMIT}), too much to compare latencies; ` +
+        `rerun when the machine is as busy as it was for the baseline, or save a new baseline on this machine`,
+    }
+  }
   if (base.length < GATE_MIN_SAMPLES || cur.length < GATE_MIN_SAMPLES) {
     return {
       ...counted,
@@ -173,23 +190,13 @@ export function gateSeries(baseline: GateSeries | undefined, current: GateSeries
       explanation: `${name}: with ${base.length} baseline and ${cur.length} current samples the smallest attainable p is ${formatP(smallestP)}, not below α = ${formatAlpha(alpha)}; measure more samples`,
     }
   }
-  if (factor !== null && (factor > SPEED_FACTOR_LIMIT || factor < 1 / SPEED_FACTOR_LIMIT)) {
-    return {
-      ...counted,
-      verdict: 'inconclusive',
-      explanation:
-        `${name}: the machine's speed changed ${factor > 1 ? `${factor.toFixed(2)}× slower` : `${(1 / factor).toFixed(2)}× faster`} between the runs ` +
-        `(median ${REFERENCE_NAME}, current ÷ baseline = ${factor.toFixed(3)}; beyond ×/÷ ${SPEED_FACTOR_LIMIT}), too much to compare latencies; ` +
-        `rerun when the machine is as busy as it was for the baseline, or save a new baseline on this machine`,
-    }
-  }
   const thresholdMs = noiseThresholdMs(current.experiment, baseMedian as number)
   const raw = compare(base, cur, thresholdMs, alpha)
   // At the baseline's machine speed; currentMedianMs stays the raw median, as measured.
   const equalSpeed = factor === null ? null : compare(base, cur.map((v) => v / factor), thresholdMs, alpha)
   const verdict = equalSpeed === null ? raw.verdict : combine(raw.verdict, equalSpeed.verdict)
   const reason =
-    equalSpeed !== null && verdict === 'within-noise' && raw.verdict !== equalSpeed.verdict
+    equalSpeed !== null && verdict === 'within-noise' && raw.verdict !== equalSpeed.verdict && [raw.verdict, equalSpeed.verdict].some((x) => x === 'regressed' || x === 'improved')
       ? `the comparisons as measured (${raw.verdict}) and at equal machine speed (${equalSpeed.verdict}) disagree, so the change is not the shim's alone`
       : verdict === 'no-change'
         ? 'not significant'

@@ -60,8 +60,27 @@ export interface SeriesSpec {
 export const REFERENCE_BLOCK = 50
 export const REFERENCE_WHAT = 'Invoke DryRun'
 
-async function referenceBlock(take: () => Promise<number>, into: number[]): Promise<void> {
-  for (let i = 0; i < REFERENCE_BLOCK; i++) into.push(us(await take()))
+/** Reference round trips of one series: a failed call is counted and left out, never the end of the series. */
+class ReferenceSamples {
+  readonly ms: number[] = []
+  errors = 0
+  /** Wall time spent in reference calls, ms (kept out of a sequential series' elapsed time). */
+  spentMs = 0
+  constructor(private readonly take: () => Promise<number>) {}
+
+  async one(): Promise<void> {
+    const t0 = performance.now()
+    try {
+      this.ms.push(us(await this.take()))
+    } catch {
+      this.errors++
+    }
+    this.spentMs += performance.now() - t0
+  }
+
+  async block(): Promise<void> {
+    for (let i = 0; i < REFERENCE_BLOCK; i++) await this.one()
+  }
 }
 
 export interface SeriesResult {
@@ -104,10 +123,10 @@ export async function measureSeries(spec: SeriesSpec): Promise<SeriesResult> {
     if (failures.length < KEPT_FAILURES) failures.push(msg)
   }
 
-  const referenceMs: number[] = []
   const concurrency = Math.max(1, spec.concurrency ?? 1)
-  const interleaved = concurrency === 1 ? spec.reference : undefined
-  if (spec.reference && !interleaved) await referenceBlock(spec.reference, referenceMs)
+  const reference = spec.reference ? new ReferenceSamples(spec.reference) : undefined
+  const interleaved = concurrency === 1 ? reference : undefined
+  if (reference && !interleaved) await reference.block()
 
   const startedAtMs = wallClockMs()
   const t0 = performance.now()
@@ -118,7 +137,7 @@ export async function measureSeries(spec: SeriesSpec): Promise<SeriesResult> {
     for (;;) {
       const i = next++
       if (i >= spec.count) return
-      if (interleaved && i > 0) referenceMs.push(us(await interleaved()))
+      if (interleaved && i > 0) await interleaved.one()
       if (spec.before) await spec.before(i)
       const sentAt = performance.now() - t0
       let o: InvokeObservation
@@ -164,9 +183,9 @@ export async function measureSeries(spec: SeriesSpec): Promise<SeriesResult> {
     }
   }
   await Promise.all(Array.from({ length: concurrency }, loop))
-  if (interleaved) referenceMs.push(us(await interleaved()))
-  const elapsedMs = us(performance.now() - t0)
-  if (spec.reference && !interleaved) await referenceBlock(spec.reference, referenceMs)
+  if (interleaved) await interleaved.one()
+  const elapsedMs = us(performance.now() - t0 - (interleaved?.spentMs ?? 0))
+  if (reference && !interleaved) await reference.block()
 
   return {
     data: {
@@ -184,7 +203,7 @@ export async function measureSeries(spec: SeriesSpec): Promise<SeriesResult> {
       startedAtMs: us(startedAtMs),
       elapsedMs,
       samples: s,
-      ...(spec.reference ? { reference: { what: REFERENCE_WHAT, ms: referenceMs } } : {}),
+      ...(reference ? { reference: { what: REFERENCE_WHAT, ms: reference.ms, errors: reference.errors } } : {}),
     },
     failures,
     missingReports,

@@ -62,7 +62,7 @@ export interface LatencySeriesData {
   mislabelled: number
   /** Wall clock at the first send, ms since the epoch. */
   startedAtMs: number
-  /** Wall time the whole series took (for throughput under concurrency). */
+  /** Wall time the whole series took, without a sequential series' reference calls (for throughput under concurrency). */
   elapsedMs: number
   samples: {
     /** Send time relative to `startedAtMs`, ms. */
@@ -82,7 +82,8 @@ export interface LatencySeriesData {
 
 /**
  * Round trips of a call that crosses the same client, SDK, signing, network and target front end as an invoke but no
- * runtime or shim (Invoke with InvocationType DryRun), taken right before and right after a series. Two runs of the
+ * runtime or shim (Invoke with InvocationType DryRun): one after each sample of a sequential series, 50 before and 50
+ * after a concurrent one (lib/latency/measure.ts). Two runs of the
  * same shim on a shared machine differ by 20 % or more in absolute terms while the ratio of invoke to this reference
  * stays within a few per cent (README "Latency regression gate"), so the gate compares runs at equal machine speed.
  */
@@ -90,6 +91,8 @@ export interface SpeedReference {
   /** What was timed, e.g. `Invoke DryRun`. */
   what: string
   ms: number[]
+  /** Reference calls that failed (left out of `ms`). */
+  errors?: number
 }
 
 /** A quantile estimate with its distribution-free 95 % confidence interval (latency-methods.md §7). */
@@ -170,11 +173,11 @@ export interface GateVerdict {
   /** The noise threshold the shift interval had to clear, ms. */
   thresholdMs: number | null
   /**
-   * Median reference round trip, current ÷ baseline: the current samples were divided by it before comparing, so
-   * shifts and medians are at the baseline's machine speed. Null when either side lacks a reference (not scaled).
+   * Median reference round trip, current ÷ baseline. Null when either side lacks a reference. The fields above are
+   * the comparison as measured; `equalSpeed` is the same comparison after dividing the current samples by this.
    */
   speedFactor: number | null
-  /** The same comparison after that scaling; the verdict is regressed or improved only when both agree. */
+  /** The comparison at the baseline's machine speed; the verdict is regressed or improved only when both agree. */
   equalSpeed: { verdict: 'regressed' | 'improved' | 'within-noise' | 'no-change'; shiftMs: number; shiftLowMs: number | null; shiftHighMs: number | null; p: number } | null
   /** One sentence saying why, for the report and the test's failure message. */
   explanation: string

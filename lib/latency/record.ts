@@ -7,7 +7,7 @@ import type { TestContext } from 'vitest'
 import type { Config } from '../config.js'
 import { KitError } from '../deploy.js'
 import { resolveFromRoot } from '../config.js'
-import { gateAlpha, gateSeries, readBaseline } from './gate.js'
+import { gateAlpha, gateSeries, machineChangedTooMuch, readBaseline } from './gate.js'
 import type { GateVerdict, LatencySeriesData } from './model.js'
 
 type Task = TestContext['task']
@@ -38,8 +38,16 @@ export function recordSeries(task: Task, cfg: Config, data: LatencySeriesData): 
   return verdict
 }
 
-/** Fails the test when any of its series regressed beyond the noise threshold (the CI gate). */
+/**
+ * Fails the test when any of its series regressed beyond the noise threshold (the CI gate). A series the gate could
+ * not judge because the machine's speed changed beyond ×/÷ SPEED_FACTOR_LIMIT fails it too, as a kit error: passing
+ * quietly would let a regression through on exactly the runs where nothing could be compared.
+ */
 export function assertNoRegression(task: Task): void {
+  const unjudged = (task.meta.latency?.gate ?? []).filter(machineChangedTooMuch)
+  if (unjudged.length > 0) {
+    throw new KitError(`latency gate against CONFORMANCE_BASELINE could not compare: ${unjudged.map((v) => `${v.key}: ${v.explanation}`).join('; ')}`)
+  }
   const regressed = (task.meta.latency?.gate ?? []).filter((v) => v.verdict === 'regressed')
   if (regressed.length > 0) {
     throw new Error(`latency regression against CONFORMANCE_BASELINE: ${regressed.map((v) => `${v.key}: ${v.explanation}`).join('; ')}`)
