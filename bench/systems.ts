@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { REPO_ROOT } from '../lib/config.js'
 import { readZipEntry } from '../lib/embedded/zip.js'
+import { freePort } from '../lib/services/moto.js'
 import { buildShim } from '../lib/shims/build.js'
 import { loadShim } from '../lib/shims/manifest.js'
 import type { Endpoint } from './client.js'
@@ -91,18 +92,6 @@ export async function ensureRie(cacheRoot: string, say: Say): Promise<string> {
   }
   say(`built the RIE in ${((performance.now() - started) / 1000).toFixed(1)} s`)
   return bin
-}
-
-/** A free TCP port on 127.0.0.1 (released before use, so another process could take it first; unlikely here). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port
-      s.close(() => resolve(port))
-    })
-  })
 }
 
 async function waitForPort(port: number, child: ChildProcess, what: string, timeoutMs = 10_000): Promise<void> {

@@ -142,8 +142,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return cfg
 }
 
-/** `CONFORMANCE_REPLAY`: a behaviour id, a 32-bit seed and optionally a fast-check path (lib/properties/run.ts parses it). */
-export const REPLAY_PATTERN = /^[A-Z]+(?:-[A-Z0-9]+)+-\d{3}:-?\d{1,10}(?::\d+)*$/
+/**
+ * `CONFORMANCE_REPLAY`: a behaviour id (1), a 32-bit seed (2) and optionally a fast-check path (3, with its leading
+ * colon); lib/properties/run.ts parseReplay splits it with these groups.
+ */
+export const REPLAY_PATTERN = /^([A-Z]+(?:-[A-Z0-9]+)+-\d{3}):(-?\d{1,10})((?::\d+)*)$/
 
 /** Variables the kit sets for its own processes (not user settings). */
 const INTERNAL_ENV = new Set<string>([])

@@ -20,7 +20,6 @@ import {
   lambdaClient,
   parseHttpResponse,
   payloadJson,
-  memoryWatch,
   rawExchange,
   postRaw,
   type PostAnswer,
@@ -30,6 +29,7 @@ import {
   serverSideConnections,
   sleep,
   streamHuge,
+  streamHugeWatched,
   uniqueName,
   waitUntil,
 } from './test-support.js'
@@ -517,23 +517,8 @@ describe('a 1 GB body is refused right after the limit (or, unread, right after 
   it.for(rows)('$what, $framing', async ({ method, path, headers, limit, expected, messagePattern, framing, what }, { task }) => {
     const chunked = framing === 'chunked'
     const head = `${method} ${path()} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${headers ?? ''}${chunked ? 'Transfer-Encoding: chunked' : `Content-Length: ${GiB}`}\r\n\r\n`
-    const mem = memoryWatch()
-    const s = await streamHuge(port, head, GiB, chunked)
-    await sleep(50)
-    const m = mem.stop()
-    const growth = m.peak - m.baseline
-    task.meta.figures = {
-      bodyBytes: GiB,
-      limitBytes: limit,
-      answer: s.status ?? 'none',
-      bytesSentWhenAnswered: s.bytesAtAnswer ?? 'none',
-      bytesSentBeforeCut: s.bytesWritten,
-      ended: s.ended,
-      rssBaselineMB: Math.round(m.baseline / MiB),
-      rssGrowthMB: Math.round((growth / MiB) * 10) / 10,
-      rssMethod: m.method,
-      durationMs: Math.round(s.ms),
-    }
+    const { streamed: s, growth, figures } = await streamHugeWatched(port, head, GiB, chunked, limit)
+    task.meta.figures = figures
     // Refused right after the limit: the client could not push the gigabyte through (old behaviour: it drained all of it).
     expect(s.bytesWritten, `${what}: the server read on well past the limit (${s.ended})`).toBeLessThan(limit + SLACK)
     // The answer arrives whole before the connection ends (the close lingers), and says that it closes.

@@ -20,7 +20,6 @@ import {
   ECHO_RUNTIME,
   escapeRegExp,
   lambdaClient,
-  memoryWatch,
   parseHttpResponse,
   payloadJson,
   payloadText,
@@ -30,6 +29,7 @@ import {
   serverSideConnections,
   sleep,
   streamHuge,
+  streamHugeWatched,
   uniqueName,
   varTmpDir,
   waitUntil,
@@ -382,22 +382,8 @@ describe('a 1 GB /response is refused right after the limit, with bounded memory
     const s = await startSession()
     const chunked = framing === 'chunked'
     const head = `POST ${PREFIX}/invocation/${s.id}/response HTTP/1.1\r\nHost: ${s.address}\r\nContent-Type: application/json\r\n${chunked ? 'Transfer-Encoding: chunked' : `Content-Length: ${GiB}`}\r\n\r\n`
-    const mem = memoryWatch()
-    const r = await streamHuge(s.port, head, GiB, chunked)
-    await sleep(50)
-    const m = mem.stop()
-    const growth = m.peak - m.baseline
-    task.meta.figures = {
-      bodyBytes: GiB,
-      limitBytes: RESPONSE_LIMIT,
-      answer: r.status ?? 'none',
-      bytesSentWhenAnswered: r.bytesAtAnswer ?? 'none',
-      bytesSentBeforeCut: r.bytesWritten,
-      ended: r.ended,
-      rssGrowthMB: Math.round((growth / MiB) * 10) / 10,
-      rssMethod: m.method,
-      durationMs: Math.round(r.ms),
-    }
+    const { streamed: r, growth, figures } = await streamHugeWatched(s.port, head, GiB, chunked, RESPONSE_LIMIT)
+    task.meta.figures = figures
     expect(r.bytesWritten, `the listener read on well past the limit (${r.ended})`).toBeLessThan(RESPONSE_LIMIT + SLACK)
     // The 413 itself, read before the connection closed (before, the listener reset the connection without one).
     const e = runtimeApiErrors.payloadTooLarge() // LB §1.4

@@ -574,6 +574,22 @@ describe('event source mappings: sandboxes killed mid-batch, nothing lost', () =
     ].join('\n')
   }
 
+  /** The report's figures for one mapping's run (task.meta.figures). */
+  function deliveryFigures(unit: 'messages' | 'records', sent: number, s: ReturnType<typeof summarise>, kills: number, started: number): Record<string, number> {
+    return {
+      [`${unit} sent`]: sent,
+      [`${unit} handled`]: s.handled,
+      'record deliveries': s.deliveries,
+      duplicates: s.duplicates,
+      lost: s.lost.length,
+      'failed invokes (crash + kills)': s.failedInvokes,
+      'runtimes killed after answering (batch succeeded)': s.killedAfterAnswer,
+      'sandboxes SIGKILLed while not frozen': kills,
+      'listener-leak warnings': listenerWarnings.length,
+      'ms': Math.round(performance.now() - started),
+    }
+  }
+
   function summarise(sent: string[], invs: Invocation[]): { handled: number; deliveries: number; duplicates: number; lost: string[]; failedInvokes: number; killedAfterAnswer: number } {
     const okIds = new Set(invs.filter((i) => i.ok).flatMap((i) => i.records))
     const deliveries = invs.reduce((n, i) => n + i.records.length, 0)
@@ -623,18 +639,7 @@ describe('event source mappings: sandboxes killed mid-batch, nothing lost', () =
       await esmLambda.send(new DeleteEventSourceMappingCommand({ UUID: m.UUID }))
     }
     const s = summarise(sent, invocations(name))
-    ctx.task.meta.figures = {
-      'messages sent': sent.length,
-      'messages handled': s.handled,
-      'record deliveries': s.deliveries,
-      duplicates: s.duplicates,
-      lost: s.lost.length,
-      'failed invokes (crash + kills)': s.failedInvokes,
-      'runtimes killed after answering (batch succeeded)': s.killedAfterAnswer,
-      'sandboxes SIGKILLed while not frozen': kills,
-      'listener-leak warnings': listenerWarnings.length,
-      'ms': Math.round(performance.now() - started),
-    }
+    ctx.task.meta.figures = deliveryFigures('messages', sent.length, s, kills, started)
     expect(s.lost).toEqual([])
     expect(listenerWarnings).toEqual([])
     expect(fs.existsSync(path.join(dir, `${name}.crashed`))).toBe(true)
@@ -675,18 +680,7 @@ describe('event source mappings: sandboxes killed mid-batch, nothing lost', () =
     const s = summarise(seqs, invs)
     // Successful batches in the order they ran (one shard, one batch at a time): each record once, in shard order.
     const okInOrder = invs.filter((i) => i.ok).sort((a, b) => seqs.indexOf(a.records[0]!) - seqs.indexOf(b.records[0]!)).flatMap((i) => i.records)
-    ctx.task.meta.figures = {
-      'records sent': seqs.length,
-      'records handled': s.handled,
-      'record deliveries': s.deliveries,
-      duplicates: s.duplicates,
-      lost: s.lost.length,
-      'failed invokes (crash + kills)': s.failedInvokes,
-      'runtimes killed after answering (batch succeeded)': s.killedAfterAnswer,
-      'sandboxes SIGKILLed while not frozen': kills,
-      'listener-leak warnings': listenerWarnings.length,
-      'ms': Math.round(performance.now() - started),
-    }
+    ctx.task.meta.figures = deliveryFigures('records', seqs.length, s, kills, started)
     expect(s.lost).toEqual([])
     expect(listenerWarnings).toEqual([])
     expect(okInOrder).toEqual(seqs)

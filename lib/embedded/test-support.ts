@@ -430,19 +430,9 @@ export interface TcpListener {
 /** Socket inodes among the open file descriptors of `pid` (empty when it is gone). */
 export function socketInodes(pid: number): Set<number> {
   const out = new Set<number>()
-  let fds: string[] = []
-  try {
-    fds = fs.readdirSync(`/proc/${pid}/fd`)
-  } catch {
-    return out
-  }
-  for (const fd of fds) {
-    try {
-      const m = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`))
-      if (m) out.add(Number(m[1]))
-    } catch {
-      // closed meanwhile
-    }
+  for (const link of openFds(pid).values()) {
+    const m = /^socket:\[(\d+)\]$/.exec(link)
+    if (m) out.add(Number(m[1]))
   }
   return out
 }
@@ -749,6 +739,32 @@ export function memoryWatch(): { stop(): { baseline: number; peak: number; metho
       return { baseline, peak: Math.max(peak, process.memoryUsage.rss()), method: hwm ? 'VmHWM (reset with clear_refs) and sampling' : 'sampling every 10 ms' }
     },
   }
+}
+
+/**
+ * Streams a huge body (streamHuge) while watching this process's memory (memoryWatch): what came back, how much RSS
+ * grew, and the figures the report shows for it (task.meta.figures).
+ */
+export async function streamHugeWatched(port: number, head: string, total: number, chunked: boolean, limit: number): Promise<{ streamed: Streamed; growth: number; figures: Record<string, string | number> }> {
+  const mem = memoryWatch()
+  const streamed = await streamHuge(port, head, total, chunked)
+  await sleep(50)
+  const m = mem.stop()
+  const growth = m.peak - m.baseline
+  const MiB = 1024 * 1024
+  const figures = {
+    bodyBytes: total,
+    limitBytes: limit,
+    answer: streamed.status ?? 'none',
+    bytesSentWhenAnswered: streamed.bytesAtAnswer ?? 'none',
+    bytesSentBeforeCut: streamed.bytesWritten,
+    ended: streamed.ended,
+    rssBaselineMB: Math.round(m.baseline / MiB),
+    rssGrowthMB: Math.round((growth / MiB) * 10) / 10,
+    rssMethod: m.method,
+    durationMs: Math.round(streamed.ms),
+  }
+  return { streamed, growth, figures }
 }
 
 /** What postRaw got: the answer, or the socket error that took its place. */

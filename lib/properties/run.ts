@@ -10,7 +10,7 @@
  * Pure: no vitest, no Lambda (lib/properties/conformance.ts connects it to conformance tests).
  */
 import fc from 'fast-check'
-import type { Config } from '../config.js'
+import { type Config, REPLAY_PATTERN } from '../config.js'
 import type { PropertyRun } from '../results/model.js'
 import { describePayload, summarisePayload } from './json.js'
 
@@ -21,9 +21,9 @@ export interface Replay {
   path?: string
 }
 
-/** Parses `<behaviour>:<seed>[:<path>]`; throws on anything else (lib/config.ts validates the same shape). */
+/** Parses `<behaviour>:<seed>[:<path>]` (lib/config.ts REPLAY_PATTERN); throws on anything else. */
 export function parseReplay(value: string): Replay {
-  const m = /^([A-Z]+(?:-[A-Z0-9]+)+-\d{3}):(-?\d{1,10})((?::\d+)*)$/.exec(value)
+  const m = REPLAY_PATTERN.exec(value)
   const seed = m ? Number(m[2]) : NaN
   if (!m || !Number.isSafeInteger(seed) || seed < -0x8000_0000 || seed > 0xffff_ffff) {
     throw new Error(`CONFORMANCE_REPLAY=${value} is not <behaviour>:<seed>[:<path>] with a 32-bit seed`)
