@@ -12,7 +12,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { loadConfig, resolveFromRoot } from '../lib/config.js'
-import { parseReportLine } from '../lib/lambda/protocol.js'
+import { INVOKE_HEADERS, parseReportLine, reportNumber } from '../lib/lambda/protocol.js'
 import { callJson, type Endpoint, post } from './client.js'
 import { childPids, type CpuGroups, CpuMeter, type CpuPerInvoke, pidsWithExeUnder } from './cpu.js'
 import { topSelfTime } from './cpuprofile.js'
@@ -130,10 +130,11 @@ async function invokeOnce(s: System, body = PAYLOAD): Promise<{ ms: number; requ
   const t0 = performance.now()
   const a = await post(s.endpoint, body)
   const elapsed = performance.now() - t0
-  if (a.status !== 200 || !a.body.equals(body) || a.headers['x-amz-function-error'] !== undefined) {
-    throw new Error(`${s.name}: invoke answered HTTP ${a.status}${a.headers['x-amz-function-error'] ? ` (function error ${String(a.headers['x-amz-function-error'])})` : ''}: ${a.body.toString('utf8').slice(0, 300)}`)
+  const functionError = a.headers[INVOKE_HEADERS.functionError]
+  if (a.status !== 200 || !a.body.equals(body) || functionError !== undefined) {
+    throw new Error(`${s.name}: invoke answered HTTP ${a.status}${functionError ? ` (function error ${String(functionError)})` : ''}: ${a.body.toString('utf8').slice(0, 300)}`)
   }
-  const rid = a.headers['x-amzn-requestid']
+  const rid = a.headers[INVOKE_HEADERS.requestId]
   return { ms: elapsed, requestId: typeof rid === 'string' ? rid : undefined }
 }
 
@@ -194,7 +195,6 @@ async function reportLines(base: Endpoint, group: string): Promise<Map<string, R
   return byId
 }
 
-const reportMs = (v: string | undefined): number => (v === undefined ? NaN : Number.parseFloat(v))
 
 // ------------------------------------------------------------------ phases
 
@@ -280,10 +280,10 @@ async function coldPhase(base: Endpoint, zip: Buffer, o: Options): Promise<ColdS
   const initDurationMs: number[] = []
   for (const id of requestIds) {
     const r = reports.get(id)
-    const init = reportMs(r?.['Init Duration'])
+    const init = reportNumber(r, 'Init Duration') ?? NaN
     if (!r || !Number.isFinite(init)) throw new Error(`no REPORT with Init Duration for cold invoke ${id}`)
     initDurationMs.push(init)
-    spawnToResponseMs.push(init + reportMs(r.Duration))
+    spawnToResponseMs.push(init + (reportNumber(r, 'Duration') ?? NaN))
   }
   await callJson('DELETE', fnEndpoint(base, `${API}/${name}`))
   return { n: clientMs.length, spawnToResponseMs, initDurationMs, clientMs }

@@ -27,7 +27,6 @@ export interface RenderHtmlOptions {
 
 import { esc } from './escape.js'
 
-export { esc }
 
 function json(value: unknown): string {
   if (value === undefined) return '(not recorded)'

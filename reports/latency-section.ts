@@ -6,6 +6,8 @@
  */
 import type { Experiment, GateVerdict, LatencySeriesReport, Metric, MetricSummary, QuantileEstimate } from '../lib/latency/model.js'
 import { METRIC_MEANING } from '../lib/latency/model.js'
+import { REFERENCE_BLOCK, REFERENCE_WHAT } from '../lib/latency/measure.js'
+import { SPEED_FACTOR_LIMIT } from '../lib/latency/gate.js'
 import { dkwEpsilon, sortedAscending } from '../lib/latency/stats.js'
 import type { ResultsDocument } from '../lib/results/model.js'
 import { COLUMN_PX, DOTS_UP_TO, ecdfChart, histogramChart, lineChart, logBins, quantileOfSorted, scatterChart, spectrumChart, stackedBarChart, timeSeriesChart } from './charts/plots.js'
@@ -597,7 +599,7 @@ function gatePart(ctx: Ctx): string {
     + `<td class="num">${g.speedFactor === null || g.speedFactor === undefined ? '–' : `÷ ${esc(g.speedFactor.toFixed(3))}`}</td>`
     + `<td>${esc(g.explanation)}</td></tr>`)
   return `<h3 id="h-lat-gate">Regression gate</h3>
-<p class="muted">Each series against the baseline ${typeof baseline === 'string' && baseline !== '' ? `<code>${esc(baseline)}</code>` : ''} (latency-methods.md §9): Hodges–Lehmann shift (current − baseline) with its Moses 95 % interval and a two-sided Mann–Whitney test. <em>Regressed</em> or <em>improved</em> only when p &lt; α (after the multiplicity correction) <em>and</em> the whole interval lies beyond the noise threshold. Each series is compared twice: as measured, and at equal machine speed, after dividing the current samples by the speed factor (median <code>Invoke DryRun</code> round trip, current ÷ baseline; one taken after every sample, or 50 before and after a concurrent series). A verdict of regressed or improved needs both; a speed factor beyond ×/÷ 2 is inconclusive and fails the test as a kit error. So a busier or slower machine is not read as a slower shim. ${counts.map((c) => `<span class="gate v-${esc(c.k)}">${esc(`${c.v.symbol} ${c.v.label}`)}</span> ${c.n}`).join(' ')}</p>
+<p class="muted">Each series against the baseline ${typeof baseline === 'string' && baseline !== '' ? `<code>${esc(baseline)}</code>` : ''} (latency-methods.md §9): Hodges–Lehmann shift (current − baseline) with its Moses 95 % interval and a two-sided Mann–Whitney test. <em>Regressed</em> or <em>improved</em> only when p &lt; α (after the multiplicity correction) <em>and</em> the whole interval lies beyond the noise threshold. Each series is compared twice: as measured, and at equal machine speed, after dividing the current samples by the speed factor (median <code>${esc(REFERENCE_WHAT)}</code> round trip, current ÷ baseline; one taken after every sample, or ${REFERENCE_BLOCK} before and after a concurrent series). A verdict of regressed or improved needs both; a speed factor beyond ×/÷ ${SPEED_FACTOR_LIMIT} is inconclusive and fails the test as a kit error. So a busier or slower machine is not read as a slower shim. ${counts.map((c) => `<span class="gate v-${esc(c.k)}">${esc(`${c.v.symbol} ${c.v.label}`)}</span> ${c.n}`).join(' ')}</p>
 <div class="table-wrap"><table class="lat gate-table">
 <thead><tr><th scope="col">Series</th><th scope="col">Verdict</th><th scope="col" class="num">median ms <span class="ci">baseline → current</span></th><th scope="col" class="num">shift ms <span class="ci">[95 % interval]</span></th><th scope="col" class="num">p</th><th scope="col" class="num">α</th><th scope="col" class="num">threshold</th><th scope="col" class="num">speed factor</th><th scope="col">Why</th></tr></thead>
 <tbody>

@@ -468,3 +468,11 @@ export function parseReportLine(line: string): Record<string, string> | null {
   }
   return out
 }
+
+/** A REPORT field in ms or MB ("8.40 ms", "66 MB") as a number, or null when absent or not a number. */
+export function reportNumber(report: Record<string, string> | null | undefined, field: string): number | null {
+  const raw = report?.[field]
+  if (raw === undefined) return null
+  const n = Number.parseFloat(raw)
+  return Number.isFinite(n) ? n : null
+}

@@ -5,7 +5,7 @@
  * shift is significant, and it is noise.
  */
 import fs from 'node:fs'
-import type { Experiment, GateVerdict, LatencySeriesReport, Metric } from './model.js'
+import type { Experiment, GateComparison, GateVerdict, LatencySeriesReport, Metric } from './model.js'
 import { EXPERIMENTS } from './model.js'
 import { hodgesLehmann, mannWhitney, median, minimumTwoSidedP } from './stats.js'
 
@@ -68,10 +68,14 @@ export const SPEED_REFERENCE_MIN_SAMPLES = 20
  */
 export const SPEED_FACTOR_LIMIT = 2
 
+/** Whether a speed factor lies beyond ×/÷ SPEED_FACTOR_LIMIT. */
+function beyondSpeedLimit(factor: number | null | undefined): boolean {
+  return typeof factor === 'number' && (factor > SPEED_FACTOR_LIMIT || factor < 1 / SPEED_FACTOR_LIMIT)
+}
+
 /** Whether a verdict is 'inconclusive' because the machine's speed changed beyond SPEED_FACTOR_LIMIT. */
 export function machineChangedTooMuch(v: GateVerdict | undefined): boolean {
-  const f = v?.speedFactor
-  return v?.verdict === 'inconclusive' && typeof f === 'number' && (f > SPEED_FACTOR_LIMIT || f < 1 / SPEED_FACTOR_LIMIT)
+  return v?.verdict === 'inconclusive' && beyondSpeedLimit(v.speedFactor)
 }
 
 /**
@@ -165,7 +169,7 @@ export function gateSeries(baseline: GateSeries | undefined, current: GateSeries
   const factor = speedFactor(baseline, current)
   const counted = { ...empty, baselineN: base.length, baselineMedianMs: baseMedian, speedFactor: factor }
   // First: when the machine changed this much, nothing else about the comparison means anything.
-  if (factor !== null && (factor > SPEED_FACTOR_LIMIT || factor < 1 / SPEED_FACTOR_LIMIT)) {
+  if (factor !== null && beyondSpeedLimit(factor)) {
     return {
       ...counted,
       verdict: 'inconclusive',
@@ -214,26 +218,24 @@ export function gateSeries(baseline: GateSeries | undefined, current: GateSeries
   return {
     ...counted,
     verdict,
-    shiftMs: raw.shift,
-    shiftLowMs: raw.low,
-    shiftHighMs: raw.high,
+    shiftMs: raw.shiftMs,
+    shiftLowMs: raw.shiftLowMs,
+    shiftHighMs: raw.shiftHighMs,
     p: raw.p,
     thresholdMs,
-    equalSpeed: equalSpeed === null ? null : { verdict: equalSpeed.verdict, shiftMs: equalSpeed.shift, shiftLowMs: equalSpeed.low, shiftHighMs: equalSpeed.high, p: equalSpeed.p },
+    equalSpeed,
     explanation,
   }
 }
 
-type Comparison = { verdict: 'regressed' | 'improved' | 'within-noise' | 'no-change'; shift: number; low: number | null; high: number | null; p: number }
-
 /** One two-gate comparison: Mann–Whitney significance and the HL interval against ±threshold. */
-function compare(base: number[], cur: number[], thresholdMs: number, alpha: number): Comparison {
+function compare(base: number[], cur: number[], thresholdMs: number, alpha: number): GateComparison {
   const u = mannWhitney(base, cur)
   const hl = hodgesLehmann(base, cur, SHIFT_CONFIDENCE)
   const low = hl.low ?? -Infinity
   const high = hl.high ?? Infinity
   const verdict = u.p >= alpha ? 'no-change' : low > thresholdMs ? 'regressed' : high < -thresholdMs ? 'improved' : 'within-noise'
-  return { verdict, shift: hl.shift, low: hl.low, high: hl.high, p: u.p }
+  return { verdict, shiftMs: hl.shift, shiftLowMs: hl.low, shiftHighMs: hl.high, p: u.p }
 }
 
 /**
@@ -242,14 +244,14 @@ function compare(base: number[], cur: number[], thresholdMs: number, alpha: numb
  * shim slowed by 3 ms leaves the client idle longer between calls and slowed the DryRun reference by 18–42 % on
  * this machine. Requiring both keeps machine drift from failing CI without hiding a regression of that size.
  */
-function combine(raw: Comparison['verdict'], equalSpeed: Comparison['verdict']): Comparison['verdict'] {
+function combine(raw: GateComparison['verdict'], equalSpeed: GateComparison['verdict']): GateComparison['verdict'] {
   if (raw === equalSpeed) return raw
   return 'within-noise'
 }
 
-function describe(c: Comparison, alpha: number): string {
-  const interval = c.low !== null && c.high !== null ? ` [${formatSigned(c.low)}, ${formatSigned(c.high)}]` : ''
-  return `${formatSigned(c.shift)} ms${interval}, p = ${formatP(c.p)} ${c.p < alpha ? '<' : '≥'} α = ${formatAlpha(alpha)}`
+function describe(c: GateComparison, alpha: number): string {
+  const interval = c.shiftLowMs !== null && c.shiftHighMs !== null ? ` [${formatSigned(c.shiftLowMs)}, ${formatSigned(c.shiftHighMs)}]` : ''
+  return `${formatSigned(c.shiftMs)} ms${interval}, p = ${formatP(c.p)} ${c.p < alpha ? '<' : '≥'} α = ${formatAlpha(alpha)}`
 }
 
 const REFERENCE_NAME = 'DryRun round trips'

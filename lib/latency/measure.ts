@@ -9,6 +9,7 @@
 import type { InvokeObservation } from '../deploy.js'
 import type { Config } from '../config.js'
 import type { Experiment, LatencySeriesData } from './model.js'
+import { reportNumber } from '../lambda/protocol.js'
 import { wallClockMs } from '../wall-clock.js'
 
 /** How many samples each experiment takes in each profile (latency-methods.md §7, §12 for the floors). */
@@ -96,14 +97,6 @@ const KEPT_FAILURES = 5
 
 export function seriesKey(experiment: Experiment, shim: string, variant = ''): string {
   return variant === '' ? `${experiment}/${shim}` : `${experiment}/${shim}/${variant}`
-}
-
-/** A REPORT field in ms or MB ("8.40 ms", "66 MB"), or null when absent. */
-function reportNumber(report: Record<string, string> | null, field: string): number | null {
-  const raw = report?.[field]
-  if (raw === undefined) return null
-  const n = Number.parseFloat(raw)
-  return Number.isFinite(n) ? n : null
 }
 
 /** Rounds to µs: the samples are stored and exported at the HdrHistogram's resolution. */

@@ -154,6 +154,17 @@ export interface ClockAnalysis {
   tMs: number[]
 }
 
+/** One comparison of the gate: Mann–Whitney significance and the Hodges–Lehmann shift against ±threshold. */
+export interface GateComparison {
+  verdict: 'regressed' | 'improved' | 'within-noise' | 'no-change'
+  /** Hodges–Lehmann shift (current − baseline) with its Moses 95 % interval, ms. */
+  shiftMs: number
+  shiftLowMs: number | null
+  shiftHighMs: number | null
+  /** Two-sided Mann–Whitney p-value. */
+  p: number
+}
+
 /** The regression gate's verdict for one series against the baseline (latency-methods.md §9). */
 export interface GateVerdict {
   key: string
@@ -178,7 +189,7 @@ export interface GateVerdict {
    */
   speedFactor: number | null
   /** The comparison at the baseline's machine speed; the verdict is regressed or improved only when both agree. */
-  equalSpeed: { verdict: 'regressed' | 'improved' | 'within-noise' | 'no-change'; shiftMs: number; shiftLowMs: number | null; shiftHighMs: number | null; p: number } | null
+  equalSpeed: GateComparison | null
   /** One sentence saying why, for the report and the test's failure message. */
   explanation: string
 }

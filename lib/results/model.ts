@@ -92,9 +92,9 @@ export interface TestRecord {
   reason?: string
   /** First error message, for fail and error. */
   message?: string
-  /** Property-based checks the test ran, with seeds and replay commands (absent when none). */
   /** Named figures the test measured (`task.meta.figures`): counts and numbers the report shows. */
   figures?: Record<string, number | string>
+  /** Property-based checks the test ran, with seeds and replay commands (absent when none). */
   properties?: PropertyRun[]
   durationMs: number
 }

@@ -4,7 +4,8 @@
  * scatter with fitted lines. Inputs are plain numbers; the caller writes the caption and the data table.
  */
 import { type Scale, type Tick, formatTick, linearScale, logScale, niceLinearDomain, niceLogDomain } from './scale.js'
-import { type Frame, type LegendEntry, type SeriesStyle, axes, clip, esc, frame, legend, linePath, marker, px, seriesLine, svg } from './svg.js'
+import { esc } from '../escape.js'
+import { type Frame, type LegendEntry, type SeriesStyle, axes, clip, frame, legend, linePath, marker, px, seriesLine, svg } from './svg.js'
 
 /** Clip-path id from the chart's id (unique in the page), so a report renders the same every time. */
 function clipId(chartId: string): string {

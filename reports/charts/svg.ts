@@ -8,8 +8,6 @@ import type { Scale } from './scale.js'
 
 import { esc } from '../escape.js'
 
-export { esc }
-
 /** Okabe–Ito colours (distinguishable with the common colour-vision deficiencies), dark enough on white. */
 export const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000'] as const
 export const DASHES = ['', '6 3', '2 3', '8 3 2 3', '1 2', '10 4'] as const
