@@ -18,6 +18,7 @@ import {
   deploy,
   ECHO_RUNTIME,
   lambdaClient,
+  lineSafe,
   parseHttpResponse,
   payloadJson,
   rawExchange,
@@ -199,8 +200,6 @@ function describeRequest(r: FuzzRequest): string {
 }
 
 /** Characters a request line cannot carry are %-encoded; everything else is sent as generated. */
-const lineSafe = (s: string): string => s.replace(/[\s\x00-\x1f\x7f]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0').toUpperCase()}`)
-
 const segmentArb = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom(...POOL, 'bi-missing', 'a'.repeat(64), 'a'.repeat(65), 'my-function!', '*', 'function', 'x:$LATEST', 'x:$latest', 'x:1:2', 'x.y') },
   { weight: 2, arbitrary: fc.constantFrom(`arn:aws:lambda:${REGION}:000000000000:function:bi-fz-a`, 'arn:aws:lambda:eu-west-1:000000000000:function:bi-fz-a', `arn:aws:lambda:${REGION}:123456789012:function:x`, 'arn:aws:lambda::000000000000:function:x', `arn:aws:lambda:${REGION}:000000000000:function`, '000000000000:function:bi-fz-b', 'invalid-account:function:x', 'arn:aws:ec2:us-east-1:000000000000:instance:i-1') },

@@ -32,7 +32,7 @@ import {
   UNZIPPED_CODE_LIMIT,
 } from '../lambda/protocol.js'
 import { EMBEDDED_ACCOUNT_ID, type EmbeddedTarget, startEmbeddedTarget } from './index.js'
-import { deploy, ECHO_RUNTIME, lambdaClient, memoryWatch, payloadJson, REGION, ROLE, sdkError, sleep, uniqueName } from './test-support.js'
+import { deploy, ECHO_RUNTIME, expectSdkError, lambdaClient, memoryWatch, payloadJson, REGION, ROLE, sdkError, sleep, uniqueName } from './test-support.js'
 import { zipFiles } from './zip.js'
 
 let target: EmbeddedTarget
@@ -61,16 +61,6 @@ async function expectStillServing(): Promise<void> {
   const out = await client.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify(event)) }))
   expect(payloadJson(out)).toEqual(event)
   await client.send(new DeleteFunctionCommand({ FunctionName: name }))
-}
-
-/** The SDK error's code, status and message against a protocol.ts ApiError (exact message, or its prefix). */
-async function expectApiError(p: Promise<unknown>, expected: ApiError, o: { prefix?: boolean } = {}): Promise<void> {
-  const e = await sdkError(p)
-  expect(e.name).toBe(expected.code)
-  expect(e.$metadata?.httpStatusCode).toBe(expected.status)
-  const message = String(expected.body.message ?? expected.body.Message)
-  if (o.prefix) expect(e.message.startsWith(message), e.message).toBe(true)
-  else expect(e.message).toBe(message)
 }
 
 /** A request with a raw JSON body (members of any JSON type), answered with status, error type and body. */
@@ -227,13 +217,13 @@ async function expectZipRefused(zip: Buffer, expected: ApiError): Promise<{ ms: 
   const t0 = performance.now()
   try {
     const input: CreateFunctionCommandInput = { FunctionName: name, Runtime: 'provided.al2023', Role: ROLE, Handler: 'bootstrap', Code: { ZipFile: zip } }
-    await expectApiError(client.send(new CreateFunctionCommand(input)), expected, { prefix: true })
+    await expectSdkError(client.send(new CreateFunctionCommand(input)), expected, { prefix: true })
   } finally {
     clearInterval(watch)
   }
   const ms = performance.now() - t0
   expect(fs.readdirSync(codeDir()).sort(), 'a refused package leaves nothing behind').toEqual(before)
-  await expectApiError(client.send(new GetFunctionCommand({ FunctionName: name })), apiErrors.functionNotFound(arn(name)))
+  await expectSdkError(client.send(new GetFunctionCommand({ FunctionName: name })), apiErrors.functionNotFound(arn(name)))
   return { ms: Math.round(ms), diskMaxBytes: diskMax, rssGrowthMB: Math.round(((rssMax - rss0) / MiB) * 10) / 10 }
 }
 
@@ -371,7 +361,7 @@ describe('CreateFunction: invalid function names', () => {
     ['a non-Lambda ARN', `arn:aws:ec2:${REGION}:000000000000:instance:i-1234567890abcdef0`, () => apiErrors.validations([{ value: `arn:aws:ec2:${REGION}:000000000000:instance:i-1234567890abcdef0`, field: 'functionName', constraint: CREATE_FUNCTION_NAME_CONSTRAINT }])],
   ]
   it.for(cases)('%s', async ([, name, expected], { task }) => {
-    await expectApiError(create(name), expected())
+    await expectSdkError(create(name), expected())
     task.meta.figures = { badRequests: 1 }
   })
 
@@ -418,11 +408,11 @@ describe('GetFunction, Invoke: invalid names and qualifiers', () => {
     ['$LATEST.PUBLISHED is a valid qualifier, not found here', `${KNOWN}:$LATEST.PUBLISHED`, undefined, () => apiErrors.functionNotFound(`${arn(KNOWN)}:$LATEST.PUBLISHED`)],
   ]
   it.for(cases)('GetFunction: %s', async ([, name, qualifier, expected], { task }) => {
-    await expectApiError(get(name, qualifier), expected('GetFunction'))
+    await expectSdkError(get(name, qualifier), expected('GetFunction'))
     task.meta.figures = { badRequests: 1 }
   })
   it.for(cases)('Invoke: %s', async ([, name, qualifier, expected], { task }) => {
-    await expectApiError(invoke(name, qualifier), expected('Invoke'))
+    await expectSdkError(invoke(name, qualifier), expected('Invoke'))
     task.meta.figures = { badRequests: 1 }
   })
   it('an ARN of another account → 403 AccessDeniedException; a full ARN of this account works', async ({ task }) => {
@@ -451,12 +441,12 @@ describe('invalid handlers and runtimes', () => {
   it.for(handlerCases)('CreateFunction with a handler with %s', async ([, handler, expected], { task }) => {
     task.meta.figures = { badRequests: 1 }
     const name = uniqueName('bp-handler')
-    await expectApiError(create(name, { Handler: handler }), expected())
-    await expectApiError(client.send(new GetFunctionCommand({ FunctionName: name })), apiErrors.functionNotFound(arn(name)))
+    await expectSdkError(create(name, { Handler: handler }), expected())
+    await expectSdkError(client.send(new GetFunctionCommand({ FunctionName: name })), apiErrors.functionNotFound(arn(name)))
   })
   it.for(handlerCases)('UpdateFunctionConfiguration with a handler with %s changes nothing', async ([, handler, expected], { task }) => {
     task.meta.figures = { badRequests: 1 }
-    await expectApiError(client.send(new UpdateFunctionConfigurationCommand({ FunctionName: KNOWN, Handler: handler })), expected())
+    await expectSdkError(client.send(new UpdateFunctionConfigurationCommand({ FunctionName: KNOWN, Handler: handler })), expected())
     expect((await client.send(new GetFunctionConfigurationCommand({ FunctionName: KNOWN }))).Handler).toBe('bootstrap')
   })
 
@@ -474,14 +464,14 @@ describe('invalid handlers and runtimes', () => {
   it.for(runtimeCases)('CreateFunction with Runtime %s', async ([runtime, expected, o], { task }) => {
     task.meta.figures = { badRequests: 1 }
     const name = uniqueName('bp-runtime')
-    await expectApiError(create(name, { Runtime: runtime as never }), expected(), o ?? {})
-    await expectApiError(client.send(new GetFunctionCommand({ FunctionName: name })), apiErrors.functionNotFound(arn(name)))
+    await expectSdkError(create(name, { Runtime: runtime as never }), expected(), o ?? {})
+    await expectSdkError(client.send(new GetFunctionCommand({ FunctionName: name })), apiErrors.functionNotFound(arn(name)))
   })
 
   it('Architectures: two, or an unknown one → ValidationException as AWS words it', async ({ task }) => {
     task.meta.figures = { badRequests: 2 }
-    await expectApiError(create(uniqueName('bp-arch'), { Architectures: ['x86_64', 'arm64'] }), apiErrors.validation('[x86_64, arm64]', 'architectures', 'Member must have length less than or equal to 1'))
-    await expectApiError(
+    await expectSdkError(create(uniqueName('bp-arch'), { Architectures: ['x86_64', 'arm64'] }), apiErrors.validation('[x86_64, arm64]', 'architectures', 'Member must have length less than or equal to 1'))
+    await expectSdkError(
       create(uniqueName('bp-arch'), { Architectures: ['X86_64' as never] }),
       apiErrors.validation('[X86_64]', 'architectures', 'Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64], Member must not be null]'),
     )

@@ -20,6 +20,7 @@ import {
   ECHO_RUNTIME,
   escapeRegExp,
   lambdaClient,
+  lineSafe,
   parseHttpResponse,
   payloadJson,
   payloadText,
@@ -116,8 +117,6 @@ async function expectStillServing(s?: Session): Promise<void> {
 // ------------------------------------------------------------------ what an answer may be
 
 type Outcome = 'documented' | 'held' | 'parser' | 'unanswered'
-
-const lineSafe = (s: string): string => s.replace(/[\s\x00-\x1f\x7f]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0').toUpperCase()}`)
 
 /** The path the listener routes (dot segments resolved, as the sandbox parses it); null for a target it cannot. */
 function routedPath(target: string): string | null {

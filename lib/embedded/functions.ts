@@ -161,6 +161,17 @@ export class FunctionRegistry {
    * given ('given'); DeleteFunction never names one ('none').
    */
   get(raw: string, qualifier?: string, notFound: 'latest' | 'given' | 'none' = 'given'): FunctionRecord {
+    const r = this.resolve(raw, qualifier)
+    if (!r.fn) fail(apiErrors.functionNotFound(this.arn(r.name, notFound === 'none' ? undefined : notFound === 'latest' ? r.qualifier || LATEST : r.qualifier)))
+    return r.fn!
+  }
+
+  /**
+   * What a FunctionName and Qualifier name: the name, the qualifier (from either) and the function when there is one
+   * ($LATEST only). Bad names, foreign regions or accounts and qualifier conflicts throw AWS's answers; a function
+   * that is not there does not (get() turns it into each operation's 404, and other operations word it their way).
+   */
+  resolve(raw: string, qualifier?: string): { name: string; qualifier?: string; fn?: FunctionRecord } {
     // The Qualifier parameter is checked with the name, and reported first (LS recordings, protocol.ts validations).
     const earlier: ValidationFailure[] = []
     if (qualifier !== undefined && qualifier !== '') {
@@ -169,12 +180,9 @@ export class FunctionRegistry {
     }
     const { name, qualifier: q } = this.parseName(raw, 'functionName', { earlier })
     if (qualifier && q && qualifier !== q) fail(apiErrors.qualifierMismatch())
-    const qual = qualifier || q
+    const qual = qualifier || q || undefined
     const fn = this.functions.get(name)
-    if (!fn || (qual && qual !== LATEST)) {
-      fail(apiErrors.functionNotFound(this.arn(name, notFound === 'none' ? undefined : notFound === 'latest' ? qual || LATEST : qual)))
-    }
-    return fn!
+    return { name, ...(qual ? { qualifier: qual } : {}), ...(fn && (!qual || qual === LATEST) ? { fn } : {}) }
   }
 
   list(): FunctionRecord[] {

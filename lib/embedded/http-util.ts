@@ -1,4 +1,5 @@
 import type http from 'node:http'
+import type { Duplex } from 'node:stream'
 import type net from 'node:net'
 import { type ApiError, apiErrors } from '../lambda/protocol.js'
 
@@ -247,4 +248,25 @@ export function pageByMarker<T>(all: readonly T[], marker: string | undefined, m
   }
   const next = start + max < all.length ? Buffer.from(String(start + max)).toString('base64') : undefined
   return { page: all.slice(start, start + max), ...(next ? { nextMarker: next } : {}) }
+}
+
+/** decodeURIComponent, or the text as it is when its percent-escapes are malformed (answered as not found). */
+export function decodeSegment(s: string): string {
+  try {
+    return decodeURIComponent(s)
+  } catch {
+    return s
+  }
+}
+
+/**
+ * Answers a CONNECT (which Node hands over as a raw socket) with `response`, a whole HTTP/1.1 message, and closes.
+ * Node hands the socket over paused: it is read (and dropped) so the peer's close is seen and the socket ends; a
+ * paused one stayed half-open for good and kept server.close() from ever finishing.
+ */
+export function answerConnect(socket: Duplex, response: string): void {
+  socket.on('error', () => {})
+  socket.resume()
+  setTimeout(() => socket.destroy(), 2000).unref()
+  socket.end(response)
 }

@@ -26,6 +26,7 @@ import {
   deploy,
   deployPackage,
   ECHO_RUNTIME,
+  environOf,
   isLoopback,
   lambdaClient,
   logsClient,
@@ -34,6 +35,7 @@ import {
   parseHttpResponse,
   RawInvoker,
   runBounded,
+  sandboxProcesses,
   shRuntime,
   sleep,
   tcpListenersOf,
@@ -61,29 +63,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await moto?.stop()
 })
-
-/** A sandbox process's initial environment, from /proc/<pid>/environ. */
-function environOf(pid: number): Record<string, string> {
-  const env: Record<string, string> = {}
-  for (const entry of fs.readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0')) {
-    const i = entry.indexOf('=')
-    if (i > 0) env[entry.slice(0, i)] = entry.slice(i + 1)
-  }
-  return env
-}
-
-/** Sandbox processes of one target, optionally of one function (by AWS_LAMBDA_FUNCTION_NAME). */
-function sandboxProcesses(target: EmbeddedTarget, fn?: string): ProcessInfo[] {
-  const all = processesUsing(path.join(String(target.details.workDir), 'sandboxes'))
-  if (!fn) return all
-  return all.filter((p) => {
-    try {
-      return environOf(p.pid).AWS_LAMBDA_FUNCTION_NAME === fn
-    } catch {
-      return false
-    }
-  })
-}
 
 const dispatch = (probe: string, args: unknown = {}): string => JSON.stringify({ probe, args })
 
@@ -300,8 +279,9 @@ describe('hygiene: nothing left behind', () => {
     const newChildren = descendantsOf(process.pid).filter((p) => !childrenBefore.has(`${p.pid}:${p.startTime}`))
     const fdKey = (m: Map<number, string>): Set<string> => new Set([...m].map(([fd, t]) => `${fd} ${t}`))
     // Sockets close a moment after their last use; give them that.
-    await waitUntil(() => [...fdKey(openFds())].filter((k) => !fdKey(fdsBefore).has(k)).length === 0, { timeoutMs: 5000 }).catch(() => false)
-    const newFds = [...fdKey(openFds())].filter((k) => !fdKey(fdsBefore).has(k))
+    const before = fdKey(fdsBefore)
+    await waitUntil(() => [...fdKey(openFds())].filter((k) => !before.has(k)).length === 0, { timeoutMs: 5000 }).catch(() => false)
+    const newFds = [...fdKey(openFds())].filter((k) => !before.has(k))
     Object.assign(figures, {
       'sandbox processes left': leftProcs.length,
       'child processes left': newChildren.length,

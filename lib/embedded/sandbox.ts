@@ -21,7 +21,7 @@ import {
   RUNTIME_HEADERS,
   runtimeApiErrors,
 } from '../lambda/protocol.js'
-import { BodyTooLargeError, dropStalledBody, header, prepareAnswer, readBody, sendJson } from './http-util.js'
+import { answerConnect, BodyTooLargeError, decodeSegment, dropStalledBody, header, prepareAnswer, readBody, sendJson } from './http-util.js'
 import type { LogStore } from './log-store.js'
 import { signalGroup, watchMemory } from './process-tree.js'
 import { LAMBDA_PATH, type RuntimeSpec } from './runtimes.js'
@@ -372,19 +372,22 @@ export class Sandbox {
       this.finishInit({ ok: false, errorType, payload, status: 'error', elapsedMs: performance.now() - this.initStart })
       return
     }
-    const a = this.current
-    if (a && this.state !== 'dead') {
-      this.drainLogs(true)
-      const oom = this.oomKilled
-      const errorType = oom ? 'Runtime.OutOfMemory' : 'Runtime.ExitError'
-      for (const line of logLines.runtimeExit(a.inv.requestId, exit, errorType)) this.emit(line)
-      if (!a.answered) {
-        const payload = oom ? platformErrors.outOfMemory(a.inv.requestId) : platformErrors.exit(a.inv.requestId, exit)
-        this.respond({ ok: false, body: json(payload), errorType })
-      }
-      this.finish({ status: 'error', errorType })
-    }
+    if (this.current && this.state !== 'dead') this.endInvokeByExit(exit, this.oomKilled)
     void this.destroy()
+  }
+
+  /** The running invoke ends with its runtime: the exit's log lines, its error as the answer (unless one was posted), END/REPORT. */
+  private endInvokeByExit(exit: ProcessExit, oom: boolean): void {
+    const a = this.current
+    if (!a) return
+    this.drainLogs(true)
+    const errorType = oom ? 'Runtime.OutOfMemory' : 'Runtime.ExitError'
+    for (const line of logLines.runtimeExit(a.inv.requestId, exit, errorType)) this.emit(line)
+    if (!a.answered) {
+      const payload = oom ? platformErrors.outOfMemory(a.inv.requestId) : platformErrors.exit(a.inv.requestId, exit)
+      this.respond({ ok: false, body: json(payload), errorType })
+    }
+    this.finish({ status: 'error', errorType })
   }
 
   // ------------------------------------------------------------------ Runtime API
@@ -402,11 +405,7 @@ export class Sandbox {
     server.requestTimeout = 0
     // CONNECT bypasses the request handler; unanswered, Node would just drop the socket. An unknown route (LB §1.1).
     server.on('connect', (_req, socket: import('node:stream').Duplex) => {
-      socket.on('error', () => {})
-      // Handed over paused: read on so the peer's close ends it (else it stays half-open and server.close() waits).
-      socket.resume()
-      setTimeout(() => socket.destroy(), 2000).unref()
-      socket.end('HTTP/1.1 404 Not Found\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: 19\r\nconnection: close\r\n\r\n404 page not found\n')
+      answerConnect(socket, 'HTTP/1.1 404 Not Found\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: 19\r\nconnection: close\r\n\r\n404 page not found\n')
     })
     this.server = server
     return new Promise((resolve) =>
@@ -431,7 +430,7 @@ export class Sandbox {
       : p === `${prefix}invocation/next` ? { kind: 'next' as const, method: 'GET' }
       : p === `${prefix}init/error` ? { kind: 'init-error' as const, method: 'POST' }
       : /^invocation\/[^/]+\/(response|error)$/.test(p.slice(prefix.length))
-        ? { kind: p.endsWith('/response') ? ('response' as const) : ('error' as const), method: 'POST', id: safeDecode(p.slice(prefix.length).split('/')[1] ?? '') }
+        ? { kind: p.endsWith('/response') ? ('response' as const) : ('error' as const), method: 'POST', id: decodeSegment(p.slice(prefix.length).split('/')[1] ?? '') }
         : null
     // These two go out before the body is read: prepareAnswer lets a runtime that asked to close still read them.
     if (!route) {
@@ -684,13 +683,7 @@ export class Sandbox {
     this.stopWatching()
     this.kill()
     const killed: ProcessExit = { code: null, signal: 'SIGKILL' }
-    const a = this.current
-    if (a) {
-      this.drainLogs(true)
-      for (const line of logLines.runtimeExit(a.inv.requestId, killed, 'Runtime.ExitError')) this.emit(line)
-      if (!a.answered) this.respond({ ok: false, body: json(platformErrors.exit(a.inv.requestId, killed)), errorType: 'Runtime.ExitError' })
-      this.finish({ status: 'error', errorType: 'Runtime.ExitError' })
-    }
+    this.endInvokeByExit(killed, false)
     this.state = 'dead'
     this.finishInit({ ok: false, errorType: 'Runtime.ExitError', payload: platformErrors.exit('', killed), status: 'error', elapsedMs: performance.now() - this.initStart })
     for (const res of this.heldNext.splice(0)) res.destroy()
@@ -733,14 +726,6 @@ class ActiveInvoke {
   readonly outcome = new Promise<Outcome>((r) => (this.resolveOutcome = r))
   readonly finished = new Promise<void>((r) => (this.resolveFinished = r))
   constructor(readonly inv: Invocation) {}
-}
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s)
-  } catch {
-    return s
-  }
 }
 
 function json(v: unknown): Buffer {

@@ -32,7 +32,7 @@ import {
 } from '../lambda/protocol.js'
 import { ApiException, type CreateFunctionInput, functionConfiguration, FunctionRegistry, type FunctionRecord } from './functions.js'
 import type { EventSourceMappingInput, EventSourceMappings } from './esm/mappings.js'
-import { BodyTooLargeError, dropStalledBody, header, pageByMarker, readBody, sendApiError, sendJson, TruncatedBodyError } from './http-util.js'
+import { answerConnect, BodyTooLargeError, decodeSegment, dropStalledBody, header, pageByMarker, readBody, sendApiError, sendJson, TruncatedBodyError } from './http-util.js'
 import { LogStore } from './log-store.js'
 import { addPermission, type AddPermissionInput, getPolicy, removePermission } from './policy.js'
 import { ThrottledError } from './pool.js'
@@ -91,14 +91,10 @@ export class LambdaApiServer {
     // CONNECT never reaches the request handler, and without a listener Node drops the socket unanswered: answer it
     // as any other unknown operation.
     server.on('connect', (req: http.IncomingMessage, socket: Duplex) => {
-      socket.on('error', () => {})
-      // Node hands the socket over paused: read (and drop) what comes, so the peer's close is seen and the socket
-      // ends; a paused one stayed half-open for good and kept server.close() from ever finishing.
-      socket.resume()
-      setTimeout(() => socket.destroy(), 2000).unref()
       const e = apiErrors.unsupportedOperation('CONNECT', req.url ?? '')
       const body = JSON.stringify(e.body)
-      socket.end(
+      answerConnect(
+        socket,
         `HTTP/1.1 ${e.status} ${http.STATUS_CODES[e.status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
           `x-amzn-errortype: ${e.code}\r\nx-amzn-requestid: ${crypto.randomUUID()}\r\nconnection: close\r\n\r\n${body}`,
       )
@@ -420,22 +416,8 @@ export class LambdaApiServer {
    */
   private eventInvokeTarget(raw: string, qualifier: string | undefined): { fn?: FunctionRecord; arn: string } {
     const reg = this.o.registry
-    try {
-      // 'latest': the not-found message then names the same qualified ARN as `arn` below, which is how it is recognised.
-      const fn = reg.get(raw, qualifier, 'latest')
-      return { fn, arn: reg.arn(fn.name, LATEST) }
-    } catch (e) {
-      let named: { name: string; qualifier?: string }
-      try {
-        named = reg.parseName(raw)
-      } catch {
-        throw e
-      }
-      const arn = reg.arn(named.name, qualifier || named.qualifier || LATEST)
-      const notFound = apiErrors.functionNotFound(arn)
-      if (e instanceof ApiException && e.error.code === notFound.code && e.error.body.Message === notFound.body.Message) return { arn }
-      throw e
-    }
+    const r = reg.resolve(raw, qualifier)
+    return r.fn ? { fn: r.fn, arn: reg.arn(r.fn.name, LATEST) } : { arn: reg.arn(r.name, r.qualifier || LATEST) }
   }
 
   /**
@@ -670,14 +652,6 @@ function requestUrl(req: http.IncomingMessage): URL | null {
 }
 
 /** A percent-decoded path segment; a malformed escape (`%zz`, a cut UTF-8 sequence) stays as sent, so the name check refuses it (before: URIError → 500). */
-function decodeSegment(s: string): string {
-  try {
-    return decodeURIComponent(s)
-  } catch {
-    return s
-  }
-}
-
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
 /** Empty means `{}`; anything else must be UTF-8 JSON (LB §2.1, §2.4). */

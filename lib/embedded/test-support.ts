@@ -13,6 +13,8 @@ import { CreateFunctionCommand, GetFunctionConfigurationCommand, type InvokeComm
 import { NodeHttpHandler } from '@smithy/node-http-handler'
 import { expect } from 'vitest'
 import { type ApiError, parseReportLine } from '../lambda/protocol.js'
+import type { EmbeddedTarget } from './index.js'
+import { type ProcessInfo, processesUsing } from './process-tree.js'
 import { zipFiles } from './zip.js'
 
 export const CREDENTIALS = { accessKeyId: 'x', secretAccessKey: 'y' }
@@ -158,14 +160,16 @@ export async function sdkError(p: Promise<unknown>): Promise<Error & { name: str
   throw new Error('expected the call to fail, but it succeeded')
 }
 
-/** The SDK error a promise rejects with, against a protocol.ts ApiError: error code, HTTP status and exact message. */
-export async function expectSdkError(p: Promise<unknown>, expected: ApiError): Promise<void> {
+/**
+ * The SDK error a promise rejects with, against a protocol.ts ApiError: error code, HTTP status and exact message
+ * (with `prefix`, the message starts with the expected one).
+ */
+export async function expectSdkError(p: Promise<unknown>, expected: ApiError, o: { prefix?: boolean } = {}): Promise<void> {
   const e = await sdkError(p)
-  expect({ code: e.name, status: e.$metadata?.httpStatusCode, message: e.message }).toEqual({
-    code: expected.code,
-    status: expected.status,
-    message: String(expected.body.message ?? expected.body.Message),
-  })
+  const message = String(expected.body.message ?? expected.body.Message)
+  expect({ code: e.name, status: e.$metadata?.httpStatusCode }).toEqual({ code: expected.code, status: expected.status })
+  if (o.prefix) expect(e.message.startsWith(message), e.message).toBe(true)
+  else expect(e.message).toBe(message)
 }
 
 /** Escapes a string for use inside a RegExp. */
@@ -805,3 +809,29 @@ export function postRaw(o: { port: number; path: string; body: Buffer; chunked: 
     req.end()
   })
 }
+
+/** A sandbox process's initial environment, from /proc/<pid>/environ. */
+export function environOf(pid: number): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const entry of fs.readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0')) {
+    const i = entry.indexOf('=')
+    if (i > 0) env[entry.slice(0, i)] = entry.slice(i + 1)
+  }
+  return env
+}
+
+/** Sandbox processes of one target, optionally of one function (by AWS_LAMBDA_FUNCTION_NAME). */
+export function sandboxProcesses(target: EmbeddedTarget, fn?: string): ProcessInfo[] {
+  const all = processesUsing(path.join(String(target.details.workDir), 'sandboxes'))
+  if (!fn) return all
+  return all.filter((p) => {
+    try {
+      return environOf(p.pid).AWS_LAMBDA_FUNCTION_NAME === fn
+    } catch {
+      return false
+    }
+  })
+}
+
+/** Whitespace and control characters percent-encoded, so a fuzzed path segment stays on one request line. */
+export const lineSafe = (s: string): string => s.replace(/[\s\x00-\x1f\x7f]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0').toUpperCase()}`)

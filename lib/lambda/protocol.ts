@@ -231,7 +231,7 @@ export const apiErrors = {
   validation: (value: string, field: string, constraint: string): ApiError => ({
     status: 400,
     code: 'ValidationException',
-    body: { message: `1 validation error detected: Value '${value}' at '${field}' failed to satisfy constraint: ${constraint}` },
+    body: { message: validationMessage([{ value, field, constraint }]) },
   }),
   invalidParameter: (message: string): ApiError => userError(400, 'InvalidParameterValueException', message),
   conflict: (message: string): ApiError => userError(409, 'ResourceConflictException', message),
