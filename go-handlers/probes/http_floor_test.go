@@ -90,16 +90,3 @@ func TestMainHTTPFloorBadAddress(t *testing.T) {
 		t.Errorf("bad address: %+v", r)
 	}
 }
-
-// cleanProbeEnv is the host environment without the variables a probe process reads.
-func cleanProbeEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		k, _, _ := strings.Cut(kv, "=")
-		if k == helperEnv || k == "AWS_LAMBDA_RUNTIME_API" || k == "_LAMBDA_SERVER_PORT" || strings.HasPrefix(k, "PROBE") || strings.HasPrefix(k, "HELPER_") {
-			continue
-		}
-		env = append(env, kv)
-	}
-	return env
-}

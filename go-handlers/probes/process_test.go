@@ -38,19 +38,25 @@ type procResult struct {
 	combined       string // both streams through one pipe, in write order
 }
 
-// runHelper runs this test binary in helper mode with a clean probe
-// environment plus env, twice: once with separate streams, once with both
-// on one pipe to see the interleaving.
-func runHelper(t *testing.T, mode string, env ...string) procResult {
-	t.Helper()
-	base := []string{helperEnv + "=" + mode}
+// cleanProbeEnv is the host environment without the variables a probe process reads.
+func cleanProbeEnv() []string {
+	var env []string
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
 		if k == helperEnv || k == "AWS_LAMBDA_RUNTIME_API" || k == "_LAMBDA_SERVER_PORT" || strings.HasPrefix(k, "PROBE") || strings.HasPrefix(k, "HELPER_") {
 			continue
 		}
-		base = append(base, kv)
+		env = append(env, kv)
 	}
+	return env
+}
+
+// runHelper runs this test binary in helper mode with a clean probe
+// environment plus env, twice: once with separate streams, once with both
+// on one pipe to see the interleaving.
+func runHelper(t *testing.T, mode string, env ...string) procResult {
+	t.Helper()
+	base := append([]string{helperEnv + "=" + mode}, cleanProbeEnv()...)
 	run := func(stdout, stderr *bytes.Buffer) int {
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
 		cmd.Env = append(base, env...)
